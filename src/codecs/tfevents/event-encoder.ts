@@ -1,4 +1,5 @@
 import { EventType } from './proto-root.js'
+import { withoutDefaults } from './proto3-defaults.js'
 import { frameRecord } from './record-framing.js'
 
 export const FILE_VERSION = 'brain.Event:2'
@@ -30,15 +31,11 @@ export interface EventInit {
 }
 
 /**
- * Serializes and frames one Event through protobufjs reflection. protobufjs writes every field
- * that is present on the object, even a proto3 default, while Python protobuf omits defaults;
- * dropping zero wall_time/step here keeps our bytes identical to what PyTorch/TensorBoard write.
- * Callers building nested messages must likewise leave default-valued fields out.
+ * Serializes and frames one Event through protobufjs reflection, with proto3 defaults left off
+ * the wire as Python protobuf does, so the bytes match what PyTorch/TensorBoard would write.
  */
 export function encodeEvent (event: EventInit): Buffer {
-  const init: EventInit = { ...event }
-  if (init.wall_time === 0) delete init.wall_time
-  if (init.step === 0) delete init.step
+  const init = withoutDefaults(EventType, event as Readonly<Record<string, unknown>>)
   return frameRecord(EventType.encode(EventType.fromObject(init)).finish())
 }
 

@@ -1,5 +1,6 @@
 import { encodeEvent } from './event-encoder.js'
 import { HParamsPluginDataType } from './proto-root.js'
+import { withoutDefaults } from './proto3-defaults.js'
 
 export type HparamValue = string | number | boolean
 export type RunEndStatus = 'FINISHED' | 'FAILED' | 'KILLED'
@@ -38,7 +39,7 @@ function toValue (v: HparamValue): Record<string, HparamValue> {
 }
 
 function hparamsEvent (wallTimeSec: number, tag: string, data: Record<string, unknown>): Buffer {
-  const content = HParamsPluginDataType.encode(HParamsPluginDataType.fromObject(data)).finish()
+  const content = HParamsPluginDataType.encode(HParamsPluginDataType.fromObject(withoutDefaults(HParamsPluginDataType, data))).finish()
   return encodeEvent({
     wall_time: wallTimeSec,
     summary: { value: [{ tag, metadata: { plugin_data: { plugin_name: HPARAMS_PLUGIN, content } } }] }
@@ -57,20 +58,20 @@ export function encodeHparamsExperiment (wallTimeSec: number, hparams: Record<st
 
 /**
  * `_hparams_/session_start_info`: makes the run a session with these values. The metrics are
- * then looked up as scalar tags of this same run. A zero start time is left off the wire, as
- * PyTorch (which never sets it) does.
+ * then looked up as scalar tags of this same run. PyTorch never sets the start time; pass 0 to
+ * leave it off the wire likewise.
  */
 export function encodeHparamsSessionStart (wallTimeSec: number, hparams: Record<string, HparamValue>, startTimeSecs: number): Buffer {
   const values: Record<string, Record<string, HparamValue>> = {}
   for (const [k, v] of Object.entries(hparams)) values[k] = toValue(v)
   return hparamsEvent(wallTimeSec, SESSION_START_INFO_TAG, {
-    session_start_info: { hparams: values, ...(startTimeSecs === 0 ? {} : { start_time_secs: startTimeSecs }) }
+    session_start_info: { hparams: values, start_time_secs: startTimeSecs }
   })
 }
 
-/** `_hparams_/session_end_info`: the session's final status in the dashboard. */
+/** `_hparams_/session_end_info`: the session's final status in the dashboard (end time 0 = unset, as PyTorch). */
 export function encodeHparamsSessionEnd (wallTimeSec: number, status: RunEndStatus, endTimeSecs: number): Buffer {
   return hparamsEvent(wallTimeSec, SESSION_END_INFO_TAG, {
-    session_end_info: { status: END_STATUS[status], ...(endTimeSecs === 0 ? {} : { end_time_secs: endTimeSecs }) }
+    session_end_info: { status: END_STATUS[status], end_time_secs: endTimeSecs }
   })
 }
