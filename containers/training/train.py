@@ -508,6 +508,7 @@ def train(cfg: Any) -> int:
                 sampler.set_epoch(epoch)
             t0 = time.time()
             loss_sum, n_steps = 0.0, 0
+            steps_per_epoch = len(train_loader)
             for batch in train_loader:
                 img = batch["image"].to(dist_.device, non_blocking=True)
                 lab = batch["label"].to(dist_.device, non_blocking=True)
@@ -526,13 +527,12 @@ def train(cfg: Any) -> int:
                     lr = optimizer.param_groups[0]["lr"]
                     if client is not None:
                         client.log({"train_loss": lv, "lr": lr}, step)
-                    if step % cfg.log_interval == 0:
+                    if step % cfg.log_interval == 0 or n_steps == steps_per_epoch:
                         print_metric_line(epoch, step, {"train_loss": lv, "lr": lr})
             scheduler.step()
             mean_loss = loss_sum / max(1, n_steps)
             if dist_.is_main:
-                lr = optimizer.param_groups[0]["lr"]
-                print_metric_line(epoch, step, {"train_loss": mean_loss, "lr": lr})
+                print_metric_line(epoch, step, {"epoch_train_loss": mean_loss})
                 if client is not None:
                     client.log({"epoch_train_loss": mean_loss, "epoch_time_s": time.time() - t0,
                                 "epoch": float(epoch)}, step)

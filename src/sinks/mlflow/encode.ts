@@ -62,8 +62,13 @@ export function truncateChars (value: string, max: number): string {
 
 const bytesOf = (item: unknown): number => Buffer.byteLength(JSON.stringify(item)) + 1 // + the comma
 
+interface OpenBody { metrics: WireMetric[], params: WireKeyValue[], tags: WireKeyValue[], paramKeys: Set<string>, bytes: number }
+
 /**
- * Chunk records into log-batch bodies, in record order, within every limit.
+ * Chunk records into log-batch bodies within every limit, in as few bodies as possible.
+ * Each kind keeps its own order (bodies are sent in order): tags are last-write-wins and the
+ * first value of a param is the one that sticks. Across kinds order does not matter inside one
+ * deliver segment, so params and tags fill the room metrics leave (first fit, per-kind cursor).
  * - Identical metric tuples are sent once: the server dedupes finite ones anyway, but two equal NaN
  *   points in one request make the SQL store fail the whole batch with 400 BAD_REQUEST.
  * - A param key appears at most once per body (MLflow rejects duplicates even when equal). The same
@@ -71,54 +76,49 @@ const bytesOf = (item: unknown): number => Buffer.byteLength(JSON.stringify(item
  */
 export function encodeLogBatches (runId: string, records: readonly BatchableRecord[], limits: LogBatchLimits = LOG_BATCH_LIMITS): LogBatchBody[] {
   const envelope = bytesOf({ run_id: runId, metrics: [], params: [], tags: [] })
-  const bodies: LogBatchBody[] = []
+  const open: OpenBody[] = []
+  const cursor = { metrics: 0, params: 0, tags: 0 }
+  const cap = { metrics: limits.metrics, params: limits.params, tags: limits.tags }
   const seenPoints = new Set<string>()
-  const sentParams = new Map<string, string>() // params already placed in some body of this call
+  const sentParams = new Map<string, string>() // last value placed per param key in this call
 
-  let metrics: WireMetric[] = []
-  let params: WireKeyValue[] = []
-  let tags: WireKeyValue[] = []
-  let bodyParams = new Set<string>()
-  let bytes = envelope
-
-  const flush = (): void => {
-    if (metrics.length + params.length + tags.length === 0) return
-    const body: LogBatchBody = { run_id: runId }
-    if (params.length > 0) body.params = params
-    if (metrics.length > 0) body.metrics = metrics
-    if (tags.length > 0) body.tags = tags
-    bodies.push(body)
-    metrics = []; params = []; tags = []; bodyParams = new Set(); bytes = envelope
+  const place = (kind: 'metrics' | 'params' | 'tags', item: WireMetric | WireKeyValue): void => {
+    const b = bytesOf(item)
+    let i = cursor[kind]
+    for (; i < open.length; i++) {
+      const body = open[i] as OpenBody
+      const items = body.metrics.length + body.params.length + body.tags.length
+      if (body[kind].length < cap[kind] && items < limits.items && body.bytes + b <= limits.bytes &&
+        !(kind === 'params' && body.paramKeys.has(item.key))) break
+    }
+    if (i === open.length) open.push({ metrics: [], params: [], tags: [], paramKeys: new Set(), bytes: envelope })
+    const body = open[i] as OpenBody
+    ;(body[kind] as Array<typeof item>).push(item)
+    if (kind === 'params') body.paramKeys.add(item.key)
+    body.bytes += b
+    cursor[kind] = i
   }
-  const fits = (kindCount: number, kindLimit: number, itemBytes: number): boolean =>
-    kindCount < kindLimit &&
-    metrics.length + params.length + tags.length < limits.items &&
-    bytes + itemBytes <= limits.bytes
 
   for (const r of records) {
     if (r.kind === 'metric') {
       const id = `${r.key}\u0000${r.timestamp}\u0000${r.step}\u0000${storedValueKey(r.value)}`
       if (seenPoints.has(id)) continue
       seenPoints.add(id)
-      const item: WireMetric = { key: r.key, value: wireValue(r.value), timestamp: r.timestamp, step: r.step }
-      const b = bytesOf(item)
-      if (!fits(metrics.length, limits.metrics, b)) flush()
-      metrics.push(item); bytes += b
+      place('metrics', { key: r.key, value: wireValue(r.value), timestamp: r.timestamp, step: r.step })
     } else if (r.kind === 'param') {
       const value = truncateChars(r.value, limits.paramValueChars)
       if (sentParams.get(r.key) === value) continue
-      const item: WireKeyValue = { key: r.key, value }
-      const b = bytesOf(item)
-      if (bodyParams.has(r.key) || !fits(params.length, limits.params, b)) flush()
-      params.push(item); bodyParams.add(r.key); sentParams.set(r.key, value); bytes += b
+      sentParams.set(r.key, value)
+      place('params', { key: r.key, value })
     } else {
-      // Tags are last-write-wins on the server; keeping every write in order keeps that meaning.
-      const item: WireKeyValue = { key: r.key, value: truncateChars(r.value, limits.tagValueChars) }
-      const b = bytesOf(item)
-      if (!fits(tags.length, limits.tags, b)) flush()
-      tags.push(item); bytes += b
+      place('tags', { key: r.key, value: truncateChars(r.value, limits.tagValueChars) })
     }
   }
-  flush()
-  return bodies
+  return open.map(o => {
+    const body: LogBatchBody = { run_id: runId }
+    if (o.params.length > 0) body.params = o.params
+    if (o.metrics.length > 0) body.metrics = o.metrics
+    if (o.tags.length > 0) body.tags = o.tags
+    return body
+  })
 }

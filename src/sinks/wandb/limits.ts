@@ -1,7 +1,7 @@
 /**
  * Client-side shaping per (base URL, entity/project), from W&B's published Dedicated Cloud /
  * Self-Managed defaults (reference §6): 500 file_stream requests/s and 120 MB/s per project, 80
- * run creations/s per project. Shared by every sink instance in the process that targets the
+ * run creations/s per project, each over a sliding second. Shared by every sink instance in the process that targets the
  * same project, since the server counts them together. Nothing here sleeps: a caller that gets
  * no token defers its send and asks to be woken at the returned time.
  */
@@ -13,40 +13,44 @@ export interface ProjectLimits {
 
 export const DEFAULT_PROJECT_LIMITS: ProjectLimits = { requestsPerSec: 500, bytesPerSec: 120e6, createsPerSec: 80 }
 
-/** A token bucket holding one second's worth of tokens. */
-class Bucket {
-  private tokens: number
-  private at: number
-  constructor (private readonly perSec: number, now: number) {
-    this.tokens = perSec
-    this.at = now
-  }
+/**
+ * What may be spent in any one-second window, exactly: W&B (and our emulator) count per second,
+ * and a token bucket would let a burst plus its refill exceed that within one second.
+ */
+class Window {
+  private readonly spent: Array<{ at: number, n: number }> = []
+  private sum = 0
+  constructor (private readonly perSec: number) {}
 
-  /** Takes `n` tokens and returns 0, or returns the ms until they would be there. */
+  /** Spends `n` and returns 0, or returns the ms until it could be spent. */
   take (n: number, now: number): number {
-    this.tokens = Math.min(this.perSec, this.tokens + ((now - this.at) / 1000) * this.perSec)
-    this.at = now
-    // A request bigger than the bucket may go once the bucket is full, then drives it negative.
-    const need = Math.min(n, this.perSec)
-    if (this.tokens >= need) {
-      this.tokens -= n
+    while (this.spent.length > 0 && (this.spent[0] as { at: number }).at <= now - 1000) this.sum -= (this.spent.shift() as { n: number }).n
+    // Something bigger than a whole second's allowance goes alone, once the window is empty.
+    if (this.sum + n <= this.perSec || this.sum === 0) {
+      this.spent.push({ at: now, n })
+      this.sum += n
       return 0
     }
-    return Math.ceil(((need - this.tokens) / this.perSec) * 1000)
+    let left = this.sum
+    for (const e of this.spent) {
+      left -= e.n
+      if (left + n <= this.perSec || left === 0) return Math.max(1, e.at + 1000 - now)
+    }
+    return 1000
   }
 }
 
 export class ProjectLimiter {
-  private readonly requests: Bucket
-  private readonly bytes: Bucket
-  private readonly creates: Bucket
+  private readonly requests: Window
+  private readonly bytes: Window
+  private readonly creates: Window
   /** Set from `RateLimit-Remaining: 0` + `RateLimit-Reset` or a project-wide 429. */
   blockedUntil = 0
 
-  constructor (limits: ProjectLimits, now: number) {
-    this.requests = new Bucket(limits.requestsPerSec, now)
-    this.bytes = new Bucket(limits.bytesPerSec, now)
-    this.creates = new Bucket(limits.createsPerSec, now)
+  constructor (limits: ProjectLimits) {
+    this.requests = new Window(limits.requestsPerSec)
+    this.bytes = new Window(limits.bytesPerSec)
+    this.creates = new Window(limits.createsPerSec)
   }
 
   /** 0 when a file_stream request of `bytes` may go now, else the ms to wait. */
@@ -65,11 +69,11 @@ export class ProjectLimiter {
 
 const limiters = new Map<string, ProjectLimiter>()
 
-export function projectLimiter (baseUrl: string, entity: string, project: string, limits: ProjectLimits, now: number): ProjectLimiter {
+export function projectLimiter (baseUrl: string, entity: string, project: string, limits: ProjectLimits): ProjectLimiter {
   const key = `${baseUrl}\n${entity}\n${project}`
   let limiter = limiters.get(key)
   if (limiter === undefined) {
-    limiter = new ProjectLimiter(limits, now)
+    limiter = new ProjectLimiter(limits)
     limiters.set(key, limiter)
   }
   return limiter

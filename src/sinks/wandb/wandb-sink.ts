@@ -86,7 +86,7 @@ export function createWandbSink (opts: WandbSinkOptions): Sink {
         const first = refusals[0] as (typeof refusals)[number]
         throw new SinkError('TG_SINK_REJECTED', refusals.length === 1 ? first.message : `${first.message} (and ${refusals.length - 1} more)`)
       }
-      const limiter = projectLimiter(baseUrl, entity, opts.project, limits, start)
+      const limiter = projectLimiter(baseUrl, entity, opts.project, limits)
       const sentAt = await send(ctx, s, entity, limiter)
       return { state: s, ...wakeAt(ctx.run.id, s, sentAt) }
     },

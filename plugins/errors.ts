@@ -1,0 +1,51 @@
+import fp from 'fastify-plugin'
+import type { FastifyError, FastifyInstance } from 'fastify'
+import { STATUS_CODES } from 'node:http'
+import { ErrorSchema } from '../src/routes/schemas/common.js'
+
+/** Fastify's own request errors, renamed into our code space (the code is part of the API). */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'TG_BAD_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'TG_BAD_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'TG_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'TG_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'TG_BAD_REQUEST',
+  FST_ERR_VALIDATION: 'TG_VALIDATION'
+}
+
+/**
+ * One error shape for every answer that is not a success: `{statusCode, code, error, message}`.
+ * 5xx details are logged with the request id and hidden from the caller.
+ */
+export default fp(async function errorsPlugin (app: FastifyInstance) {
+  app.addSchema(ErrorSchema)
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    let status = err.statusCode ?? 500
+    let code = err.code ?? 'TG_INTERNAL'
+    let message = err.message
+    if (err.validation !== undefined) {
+      status = 400
+      code = 'TG_VALIDATION'
+      message = `${err.validationContext ?? 'request'}${err.validation[0]?.instancePath ?? ''} ${err.validation[0]?.message ?? 'is invalid'}`
+    } else if (err instanceof SyntaxError && status === 400) {
+      code = 'TG_BAD_JSON'
+    } else if (FASTIFY_CODES[code] !== undefined) {
+      code = FASTIFY_CODES[code] as string
+    } else if (status < 500 && !code.startsWith('TG_')) {
+      code = 'TG_BAD_REQUEST'
+    }
+    if (status >= 500) {
+      request.log.error({ err }, 'request failed')
+      if (code !== 'TG_SHUTTING_DOWN' && code !== 'TG_STORE_FULL') {
+        code = 'TG_INTERNAL'
+        message = `internal error (request ${request.id})`
+      }
+    }
+    void reply.code(status).send({ statusCode: status, code, error: STATUS_CODES[status] ?? 'Error', message })
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ statusCode: 404, code: 'TG_NOT_FOUND', error: 'Not Found', message: `route ${request.method} ${request.url.split('?')[0]} not found` })
+  })
+}, { name: 'errors' })

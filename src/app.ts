@@ -1,0 +1,46 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config/config.js'
+import { loggerOptions } from './logger.js'
+import errorsPlugin from '../plugins/errors.js'
+import storePlugin from '../plugins/store.js'
+import authPlugin from '../plugins/auth.js'
+import dispatcherPlugin, { type DispatcherPluginOptions } from '../plugins/dispatcher.js'
+import docsPlugin from '../plugins/docs.js'
+import projectRoutes from './routes/projects.js'
+import runRoutes from './routes/runs.js'
+import ingestRoutes from './routes/ingest.js'
+import runReadRoutes from './routes/run-reads.js'
+import sinkRoutes from './routes/sinks.js'
+import deadLetterRoutes from './routes/dead-letters.js'
+import healthRoutes from './routes/health.js'
+
+export interface BuildOptions extends DispatcherPluginOptions {
+  /** Where log lines go (tests capture them); stdout by default. */
+  logStream?: NodeJS.WritableStream
+}
+
+/** Builds the whole gateway from an explicit config; never listens (src/server.ts does). */
+export async function build (config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, opts.logStream),
+    bodyLimit: config.maxBodyBytes,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  await app.register(errorsPlugin)
+  await app.register(storePlugin, { config })
+  await app.register(authPlugin)
+  await app.register(dispatcherPlugin, opts)
+  await app.register(docsPlugin)
+  await app.register(healthRoutes)
+  await app.register(projectRoutes)
+  await app.register(runRoutes)
+  await app.register(ingestRoutes)
+  await app.register(runReadRoutes)
+  await app.register(sinkRoutes)
+  await app.register(deadLetterRoutes)
+  return app as unknown as FastifyInstance
+}

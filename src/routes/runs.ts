@@ -1,0 +1,107 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { errors, IdParams, Page } from './schemas/common.js'
+import { CreatedRunSchema, CreateRunBody, FinishBody, ListRunsQuery, RunSchema } from './schemas/runs.js'
+import { hashSecret, newId, newSecret } from '../util/ids.js'
+import { BadRequest, Conflict, InvalidKey, InvalidValue, UnknownSink } from '../errors.js'
+import { decodeCursor, encodeCursor, runDto } from '../runs/run-dto.js'
+import { keyProblem, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, valueLengthProblem } from '../domain/limits.js'
+import type { TerminalStatus } from '../domain/records.js'
+
+const isRunCursor = (v: unknown): v is { c: number, i: string } =>
+  typeof v === 'object' && v !== null && typeof (v as { c: unknown }).c === 'number' && typeof (v as { i: unknown }).i === 'string'
+
+function checkMap (what: string, m: Record<string, string>, max: number): void {
+  for (const [k, v] of Object.entries(m)) {
+    const p = keyProblem(k)
+    if (p !== undefined) throw new InvalidKey(`${what} key ${JSON.stringify(k.slice(0, 300))} ${p}`)
+    const vp = valueLengthProblem(v, max)
+    if (vp !== undefined) throw new InvalidValue(`${what}[${JSON.stringify(k)}] value ${vp}`)
+  }
+}
+
+const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addSchema(RunSchema)
+
+  app.post('/v1/runs', {
+    config: { auth: 'write' },
+    schema: {
+      tags: ['runs'],
+      summary: 'Create a run; the answer holds its callback token, shown only here',
+      body: CreateRunBody,
+      response: { 201: CreatedRunSchema, ...errors(400, 401, 403) }
+    }
+  }, async (request, reply) => {
+    const projectId = app.projectOf(request)
+    const b = request.body
+    const sinks = b.sinks ?? app.config.defaultSinks
+    for (const s of sinks) if (!app.sinks.has(s)) throw new UnknownSink(s, [...app.sinks.keys()].join(', '))
+    checkMap('params', b.params ?? {}, MAX_PARAM_VALUE_LENGTH)
+    checkMap('tags', b.tags ?? {}, MAX_TAG_VALUE_LENGTH)
+    const id = newId()
+    const token = newSecret('tgr')
+    const run = await app.store.createRun({
+      id,
+      projectId,
+      name: b.name ?? `run-${id.slice(0, 8)}`,
+      experiment: b.experiment ?? 'default',
+      tags: b.tags ?? {},
+      params: b.params ?? {},
+      tokenHash: hashSecret(token),
+      sinks,
+      jobName: null,
+      createdAt: Date.now()
+    })
+    app.dispatcher.notify([run.id])
+    request.log.info({ runId: run.id, sinks }, 'run created')
+    return await reply.code(201).send({ ...runDto(run), token, sinks })
+  })
+
+  app.get('/v1/runs', {
+    config: { auth: 'read' },
+    schema: {
+      tags: ['runs'],
+      summary: 'List the project\'s runs, newest first',
+      querystring: ListRunsQuery,
+      response: { 200: Page(Type.Ref('Run')), ...errors(400, 401, 403) }
+    }
+  }, async (request) => {
+    const q = request.query
+    const after = decodeCursor(q.cursor, isRunCursor)
+    if (after === null) throw new BadRequest('cursor is not one this API returned')
+    const limit = q.limit ?? 100
+    const runs = await app.store.listRuns(app.projectOf(request), {
+      limit, status: q.status, experiment: q.experiment, after: after === undefined ? undefined : { createdAt: after.c, id: after.i }
+    } as Parameters<typeof app.store.listRuns>[1])
+    const last = runs[runs.length - 1]
+    return { items: runs.map(runDto), nextCursor: runs.length === limit && last !== undefined ? encodeCursor({ c: last.createdAt, i: last.id }) : null }
+  })
+
+  app.get('/v1/runs/:id', {
+    config: { auth: 'read' },
+    schema: { tags: ['runs'], summary: 'Get a run', params: IdParams, response: { 200: Type.Ref('Run'), ...errors(400, 401, 403, 404) } }
+  }, async (request) => runDto(await app.visibleRun(request, request.params.id)))
+
+  app.post('/v1/runs/:id/finish', {
+    config: { auth: 'run-write' },
+    schema: {
+      tags: ['runs'],
+      summary: 'End a run (write key or the run\'s token); finishing again with the same status is a no-op',
+      params: IdParams,
+      body: FinishBody,
+      response: { 200: Type.Ref('Run'), ...errors(400, 401, 403, 404, 409) }
+    }
+  }, async (request) => {
+    const run = request.scopedRun ?? await app.visibleRun(request, request.params.id)
+    const status = request.body.status as TerminalStatus
+    const { run: after, changed } = await app.store.finishRun(run.id, status, Date.now())
+    if (!changed && after.status !== status) throw new Conflict(`run ${run.id} already ended as ${after.status}`)
+    if (changed) {
+      app.dispatcher.notify([run.id])
+      request.log.info({ runId: run.id, status }, 'run finished')
+    }
+    return runDto(after)
+  })
+}
+
+export default runRoutes

@@ -1,0 +1,62 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { StringMap, Uuid, WireValue } from './common.js'
+
+export const RunStatusSchema = Type.Union(['RUNNING', 'FINISHED', 'FAILED', 'KILLED'].map(s => Type.Literal(s)))
+export const TerminalStatusSchema = Type.Union(['FINISHED', 'FAILED', 'KILLED'].map(s => Type.Literal(s)))
+export const SinkName = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$', description: 'A configured sink: tensorboard, mlflow, wandb' })
+
+export const RunSchema = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  experiment: Type.String(),
+  status: RunStatusSchema,
+  tags: Type.Record(Type.String(), Type.String()),
+  jobName: Type.Union([Type.String(), Type.Null()]),
+  headSeq: Type.Integer({ description: 'Number of entries in the run log' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  endedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
+}, { $id: 'Run', title: 'Run' })
+
+export const CreateRunBody = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 250 })),
+  experiment: Type.Optional(Type.String({ minLength: 1, maxLength: 250 })),
+  tags: Type.Optional(StringMap(100, 'Run tags (mutable)')),
+  params: Type.Optional(StringMap(100, 'Run params (immutable once set)')),
+  sinks: Type.Optional(Type.Array(SinkName, { maxItems: 8, uniqueItems: true, description: 'Sinks to fan out to; default: the gateway\'s TRACKGATE_DEFAULT_SINKS' }))
+}, { additionalProperties: false })
+export type CreateRunBody = Static<typeof CreateRunBody>
+
+export const CreatedRunSchema = Type.Intersect([Type.Ref('Run'), Type.Object({
+  token: Type.String({ description: 'Callback token for this run; shown only here' }),
+  sinks: Type.Array(Type.String())
+})])
+
+export const FinishBody = Type.Object({ status: TerminalStatusSchema }, { additionalProperties: false })
+
+export const ListRunsQuery = Type.Object({
+  status: Type.Optional(RunStatusSchema),
+  experiment: Type.Optional(Type.String({ maxLength: 250 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 }))
+}, { additionalProperties: false })
+
+export const MetricIn = Type.Object({
+  key: Type.String({ maxLength: 1000 }),
+  value: WireValue,
+  step: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+  timestamp: Type.Optional(Type.Number({ minimum: 0, description: 'ms since the epoch; default: time of receipt' }))
+}, { additionalProperties: false })
+
+export const LogBody = Type.Object({
+  batchId: Type.String({ minLength: 1, maxLength: 128, description: 'Client-chosen id; a retried batch with the same id is stored once' }),
+  metrics: Type.Optional(Type.Array(MetricIn)),
+  params: Type.Optional(Type.Record(Type.String(), Type.String())),
+  tags: Type.Optional(Type.Record(Type.String(), Type.String()))
+}, { additionalProperties: false })
+export type LogBody = Static<typeof LogBody>
+
+export const LogAccepted = Type.Object({
+  accepted: Type.Integer({ description: 'Records stored for this batch id' }),
+  duplicate: Type.Boolean({ description: 'True when this batch id was already stored (nothing new was written)' }),
+  seq: Type.Integer({ description: 'Run-log entry holding the batch' })
+})

@@ -1,0 +1,41 @@
+import closeWithGrace from 'close-with-grace'
+import { randomBytes } from 'node:crypto'
+import { build } from './app.js'
+import { ConfigError, loadConfig, type Config } from './config/config.js'
+
+/** The process: validated config, the app, listen, and a graceful close on SIGTERM/SIGINT. */
+async function main (): Promise<void> {
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`trackgate: ${err.message}\n`)
+      process.exit(2)
+    }
+    throw err
+  }
+  let printAdminKey = false
+  if (config.adminKey === undefined) {
+    // No admin key configured: mint one for this process and print it once, so a fresh
+    // `npm start` is usable; set TRACKGATE_ADMIN_KEY to keep one across restarts.
+    config = { ...config, adminKey: `tga_${randomBytes(32).toString('base64url')}` }
+    printAdminKey = true
+  }
+  const app = await build(config)
+  closeWithGrace({ delay: config.shutdownGraceMs + 5000 }, async ({ signal, err }) => {
+    if (err !== undefined) app.log.error({ err }, 'closing after an error')
+    else app.log.info({ signal }, 'closing')
+    await app.close()
+  })
+  await app.listen({ port: config.port, host: config.host })
+  if (printAdminKey) {
+    process.stderr.write(`\ntrackgate: TRACKGATE_ADMIN_KEY is not set; this process's admin key is:\n  ${config.adminKey}\n` +
+      'Set TRACKGATE_ADMIN_KEY (≥ 32 characters) to choose your own.\n\n')
+  }
+}
+
+main().catch(err => {
+  process.stderr.write(`trackgate: failed to start: ${(err as Error).stack ?? String(err)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,58 @@
+import type { AddressedRecord, MetricRecord } from '../../domain/records.js'
+import { encodeFileVersion, encodeHparamsSessionEnd, encodeHparamsSessionStart, encodeScalars, type HparamValue, type ScalarValue } from '../../codecs/tfevents/index.js'
+import type { SinkRun } from '../sink.js'
+import type { TensorboardState } from './tensorboard-sink.js'
+
+/** Params are strings in the run log; the HParams dashboard sorts and filters numbers and booleans better. */
+export function hparamValue (v: string): HparamValue {
+  if (/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v)) return Number(v)
+  if (v === 'true' || v === 'false') return v === 'true'
+  return v
+}
+
+/**
+ * Pure: the bytes to append for `records`, and the state after them (offset not yet advanced).
+ * Metrics become one Event per step (consecutive records of the same step share it); params are
+ * held until the first metric or status, then written as the HParams session (TensorBoard keeps
+ * only the first session_start_info of a run, so it is written once, with every param known).
+ */
+export function encodeEvents (state: TensorboardState, records: AddressedRecord[], run: SinkRun, needHeader: boolean): { bytes: Buffer, next: TensorboardState } {
+  const parts: Buffer[] = []
+  const next: TensorboardState = { ...state, params: { ...state.params } }
+  if (needHeader) parts.push(encodeFileVersion(run.createdAt / 1000))
+  const startSession = (wallTime: number): void => {
+    if (next.sessionWritten) return
+    const hp: Record<string, HparamValue> = {}
+    for (const [k, v] of Object.entries(next.params)) hp[k] = hparamValue(v)
+    parts.push(encodeHparamsSessionStart(wallTime, hp, run.createdAt / 1000))
+    next.sessionWritten = true
+    next.params = {}
+  }
+  let i = 0
+  while (i < records.length) {
+    const r = records[i] as AddressedRecord
+    if (r.kind === 'param') {
+      if (!next.sessionWritten) next.params[r.key] = r.value
+      i++
+    } else if (r.kind === 'metric') {
+      startSession(r.timestamp / 1000)
+      const values: ScalarValue[] = []
+      const step = r.step
+      let j = i
+      for (; j < records.length; j++) {
+        const m = records[j] as AddressedRecord
+        if (m.kind !== 'metric' || m.step !== step) break
+        values.push({ tag: m.key, value: (m as MetricRecord).value })
+      }
+      parts.push(encodeScalars(r.timestamp / 1000, step, values))
+      i = j
+    } else if (r.kind === 'status') {
+      startSession(r.timestamp / 1000)
+      parts.push(encodeHparamsSessionEnd(r.timestamp / 1000, r.status, r.timestamp / 1000))
+      i++
+    } else {
+      i++ // tags have no TensorBoard form
+    }
+  }
+  return { bytes: parts.length === 1 ? parts[0] as Buffer : Buffer.concat(parts), next }
+}

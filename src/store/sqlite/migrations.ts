@@ -1,0 +1,77 @@
+import type { Database } from 'better-sqlite3'
+
+/**
+ * Versioned schema. Append new versions; never edit one that has shipped.
+ * `run_log` holds one row per entry (an ingest batch or a status change) with its per-run `seq`.
+ */
+const MIGRATIONS: Array<{ version: number, sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE projects (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL
+      );
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY, project_id TEXT NOT NULL REFERENCES projects(id),
+        role TEXT NOT NULL CHECK (role IN ('admin','write','read')),
+        hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL
+      );
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY, project_id TEXT NOT NULL REFERENCES projects(id),
+        name TEXT NOT NULL, experiment TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('RUNNING','FINISHED','FAILED','KILLED')),
+        tags TEXT NOT NULL DEFAULT '{}', job_name TEXT,
+        head_seq INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL, ended_at INTEGER, token_hash TEXT NOT NULL
+      );
+      CREATE INDEX runs_by_project ON runs (project_id, created_at DESC, id DESC);
+      CREATE TABLE run_log (
+        run_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL,
+        PRIMARY KEY (run_id, seq)
+      ) WITHOUT ROWID;
+      CREATE TABLE ingest_batches (
+        run_id TEXT NOT NULL, batch_id TEXT NOT NULL, seq INTEGER NOT NULL, accepted INTEGER NOT NULL,
+        PRIMARY KEY (run_id, batch_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE run_params (
+        run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (run_id, key)
+      ) WITHOUT ROWID;
+      CREATE TABLE sink_cursors (
+        sink TEXT NOT NULL, run_id TEXT NOT NULL,
+        delivered_seq INTEGER NOT NULL DEFAULT 0, state TEXT,
+        status TEXT NOT NULL DEFAULT 'healthy' CHECK (status IN ('healthy','degraded','paused')),
+        attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL DEFAULT 0,
+        wake_at INTEGER, last_error TEXT, last_error_code TEXT, updated_at INTEGER NOT NULL,
+        PRIMARY KEY (sink, run_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX sink_cursors_by_run ON sink_cursors (run_id);
+      CREATE TABLE dead_letters (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, sink TEXT NOT NULL, run_id TEXT NOT NULL,
+        seq INTEGER NOT NULL, idx INTEGER NOT NULL, record TEXT NOT NULL,
+        code TEXT NOT NULL, message TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'dead' CHECK (status IN ('dead','replay')),
+        attempts INTEGER NOT NULL DEFAULT 1, created_at INTEGER NOT NULL,
+        UNIQUE (sink, run_id, seq, idx)
+      );
+      CREATE INDEX dead_letters_by_run ON dead_letters (run_id, sink, status);
+    `
+  }
+]
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0
+
+export function migrate (db: Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)')
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }
+  const current = row.v ?? 0
+  if (current > LATEST_SCHEMA_VERSION) {
+    throw new Error(`the database schema (v${current}) is newer than this gateway (v${LATEST_SCHEMA_VERSION}); upgrade the gateway`)
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue
+    db.transaction(() => {
+      db.exec(m.sql)
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now())
+    })()
+  }
+}

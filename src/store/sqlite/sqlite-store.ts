@@ -1,0 +1,254 @@
+import type Database from 'better-sqlite3'
+import type { LogEntry, EntryBody } from '../../domain/log-entry.js'
+import type { TerminalStatus } from '../../domain/records.js'
+import type {
+  ApiKey, AppendRequest, AppendResult, Cursor, DeadLetter, FailureUpdate, NewRun, Project, Run, RunFilter, SinkState, SinkStats, Store
+} from '../store.js'
+import { openDatabase, type SqliteOptions } from './open-database.js'
+import { toApiKey, toCursor, toDeadLetter, toRun, type ApiKeyRow, type CursorRow, type DeadLetterRow, type RunRow } from './rows.js'
+import { appendInTransaction } from './append.js'
+
+const CURSOR_COLUMNS = 'c.*, r.head_seq AS head_seq'
+
+/** The embedded store: one SQLite file in WAL mode (better-sqlite3, synchronous). */
+export class SqliteStore implements Store {
+  readonly db: Database.Database
+  private readonly appendTx: (batch: AppendRequest[]) => AppendResult[]
+  private readonly graceMs: number
+
+  constructor (opts: SqliteOptions & { tokenGraceMs: number }) {
+    this.db = openDatabase(opts)
+    this.graceMs = opts.tokenGraceMs
+    this.appendTx = this.db.transaction((batch: AppendRequest[]) => appendInTransaction(this.db, batch, this.graceMs))
+  }
+
+  private readonly statements = new Map<string, Database.Statement>()
+
+  /** Prepared statements are compiled once and reused (prepare costs more than most of our queries). */
+  private stmt (sql: string): Database.Statement {
+    let s = this.statements.get(sql)
+    if (s === undefined) { s = this.db.prepare(sql); this.statements.set(sql, s) }
+    return s
+  }
+
+  async createProject (p: Project): Promise<Project> {
+    this.stmt('INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)').run(p.id, p.name, p.createdAt)
+    return p
+  }
+
+  async getProject (id: string): Promise<Project | undefined> {
+    const r = this.stmt('SELECT id, name, created_at FROM projects WHERE id = ?').get(id) as { id: string, name: string, created_at: number } | undefined
+    return r === undefined ? undefined : { id: r.id, name: r.name, createdAt: r.created_at }
+  }
+
+  async createApiKey (k: ApiKey & { hash: string }): Promise<void> {
+    this.stmt('INSERT INTO api_keys (id, project_id, role, hash, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(k.id, k.projectId, k.role, k.hash, Date.now())
+  }
+
+  async findApiKey (hash: string): Promise<ApiKey | undefined> {
+    const r = this.stmt('SELECT id, project_id, role FROM api_keys WHERE hash = ?').get(hash) as ApiKeyRow | undefined
+    return r === undefined ? undefined : toApiKey(r)
+  }
+
+  async createRun (n: NewRun): Promise<Run> {
+    const insert = this.db.transaction(() => {
+      this.stmt(`INSERT INTO runs (id, project_id, name, experiment, status, tags, job_name, head_seq, created_at, token_hash)
+        VALUES (?, ?, ?, ?, 'RUNNING', '{}', ?, 0, ?, ?)`).run(n.id, n.projectId, n.name, n.experiment, n.jobName, n.createdAt, n.tokenHash)
+      for (const sink of n.sinks) {
+        this.stmt('INSERT INTO sink_cursors (sink, run_id, updated_at) VALUES (?, ?, ?)').run(sink, n.id, n.createdAt)
+      }
+      const records = Object.keys(n.params).length + Object.keys(n.tags).length
+      if (records > 0) {
+        const body: EntryBody = { t: 'batch', p: n.params, g: n.tags }
+        const [res] = appendInTransaction(this.db, [{ runId: n.id, batchId: 'run-create', body, records, params: n.params, tags: n.tags, now: n.createdAt }], this.graceMs)
+        if (res?.ok !== true) throw new Error('could not record the run\'s initial params')
+      }
+    })
+    insert()
+    const run = await this.getRun(n.id)
+    if (run === undefined) throw new Error('run vanished after insert')
+    return run
+  }
+
+  async getRun (id: string): Promise<Run | undefined> {
+    const r = this.stmt('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined
+    return r === undefined ? undefined : toRun(r)
+  }
+
+  async listRuns (projectId: string, f: RunFilter): Promise<Run[]> {
+    const where = ['project_id = @projectId']
+    if (f.status !== undefined) where.push('status = @status')
+    if (f.experiment !== undefined) where.push('experiment = @experiment')
+    if (f.after !== undefined) where.push('(created_at < @afterAt OR (created_at = @afterAt AND id < @afterId))')
+    const rows = this.stmt(`SELECT * FROM runs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT @limit`).all({
+      projectId, status: f.status, experiment: f.experiment, afterAt: f.after?.createdAt, afterId: f.after?.id, limit: f.limit
+    }) as RunRow[]
+    return rows.map(toRun)
+  }
+
+  async finishRun (id: string, status: TerminalStatus, now: number): Promise<{ run: Run, changed: boolean }> {
+    const tx = this.db.transaction((): boolean => {
+      const r = this.stmt('SELECT status, head_seq FROM runs WHERE id = ?').get(id) as { status: string, head_seq: number } | undefined
+      if (r === undefined) throw new Error('run missing')
+      if (r.status !== 'RUNNING') return false
+      const seq = r.head_seq + 1
+      const body: EntryBody = { t: 'status', s: status, ts: now }
+      this.stmt('INSERT INTO run_log (run_id, seq, body, created_at) VALUES (?, ?, ?, ?)').run(id, seq, JSON.stringify(body), now)
+      this.stmt('UPDATE runs SET status = ?, ended_at = ?, head_seq = ? WHERE id = ?').run(status, now, seq, id)
+      return true
+    })
+    const changed = tx()
+    const run = await this.getRun(id)
+    if (run === undefined) throw new Error('run missing')
+    return { run, changed }
+  }
+
+  async getParams (runId: string): Promise<Record<string, string>> {
+    const rows = this.stmt('SELECT key, value FROM run_params WHERE run_id = ? ORDER BY key').all(runId) as Array<{ key: string, value: string }>
+    return Object.fromEntries(rows.map(r => [r.key, r.value]))
+  }
+
+  async getTags (runId: string): Promise<Record<string, string>> {
+    return (await this.getRun(runId))?.tags ?? {}
+  }
+
+  async append (batch: AppendRequest[]): Promise<AppendResult[]> {
+    return this.appendTx(batch)
+  }
+
+  async readEntries (runId: string, afterSeq: number, limit: number): Promise<LogEntry[]> {
+    const rows = this.stmt('SELECT seq, body, created_at FROM run_log WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+      .all(runId, afterSeq, limit) as Array<{ seq: number, body: string, created_at: number }>
+    return rows.map(r => ({ seq: r.seq, body: JSON.parse(r.body) as EntryBody, createdAt: r.created_at }))
+  }
+
+  async addCursor (runId: string, sink: string, now: number): Promise<boolean> {
+    const res = this.stmt('INSERT INTO sink_cursors (sink, run_id, updated_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(sink, runId, now)
+    return res.changes > 0
+  }
+
+  async listCursors (runId: string): Promise<Cursor[]> {
+    const rows = this.stmt(`SELECT ${CURSOR_COLUMNS} FROM sink_cursors c JOIN runs r ON r.id = c.run_id WHERE c.run_id = ? ORDER BY c.sink`).all(runId) as CursorRow[]
+    return rows.map(toCursor)
+  }
+
+  async cursorsDue (now: number, limit: number): Promise<Cursor[]> {
+    const rows = this.stmt(`SELECT ${CURSOR_COLUMNS} FROM sink_cursors c JOIN runs r ON r.id = c.run_id
+      WHERE c.status != 'paused' AND c.next_attempt_at <= @now
+        AND (c.delivered_seq < r.head_seq OR (c.wake_at IS NOT NULL AND c.wake_at <= @now)
+          OR EXISTS (SELECT 1 FROM dead_letters d WHERE d.run_id = c.run_id AND d.sink = c.sink AND d.status = 'replay'))
+      ORDER BY c.next_attempt_at LIMIT @limit`).all({ now, limit }) as CursorRow[]
+    return rows.map(toCursor)
+  }
+
+  async cursorsForRuns (runIds: string[]): Promise<Cursor[]> {
+    if (runIds.length === 0) return []
+    const rows = this.stmt(`SELECT ${CURSOR_COLUMNS} FROM sink_cursors c JOIN runs r ON r.id = c.run_id
+      WHERE c.run_id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(runIds)) as CursorRow[]
+    return rows.map(toCursor)
+  }
+
+  async commitDelivery (c: Parameters<Store['commitDelivery']>[0]): Promise<void> {
+    this.db.transaction(() => {
+      this.stmt(`UPDATE sink_cursors SET delivered_seq = ?, state = ?, wake_at = ?, attempts = 0, next_attempt_at = 0,
+        status = 'healthy', last_error = NULL, last_error_code = NULL, updated_at = ? WHERE sink = ? AND run_id = ?`)
+        .run(c.deliveredSeq, JSON.stringify(c.state ?? null), c.wakeAt, c.now, c.sink, c.runId)
+      const insert = this.stmt(`INSERT INTO dead_letters (sink, run_id, seq, idx, record, code, message, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (sink, run_id, seq, idx) DO UPDATE SET status = 'dead', attempts = attempts + 1, code = excluded.code, message = excluded.message`)
+      for (const d of c.deadLetters) insert.run(c.sink, c.runId, d.seq, d.idx, JSON.stringify(d.record), d.code, d.message, c.now)
+      const del = this.stmt('DELETE FROM dead_letters WHERE id = ? AND status = \'replay\'')
+      for (const id of c.replayed) del.run(id)
+    })()
+  }
+
+  async recordFailure (sink: string, runId: string, u: FailureUpdate, now: number): Promise<void> {
+    this.stmt(`UPDATE sink_cursors SET attempts = ?, next_attempt_at = ?, status = ?, last_error_code = ?, last_error = ?, updated_at = ?
+      WHERE sink = ? AND run_id = ?`).run(u.attempts, u.nextAttemptAt, u.status, u.code, u.message, now, sink, runId)
+  }
+
+  async resumeCursor (sink: string, runId: string, now: number): Promise<boolean> {
+    const res = this.stmt(`UPDATE sink_cursors SET status = 'healthy', attempts = 0, next_attempt_at = 0, updated_at = ?
+      WHERE sink = ? AND run_id = ?`).run(now, sink, runId)
+    return res.changes > 0
+  }
+
+  async listDeadLetters (projectId: string, f: { runId?: string, sink?: string, limit: number, afterId?: number }): Promise<DeadLetter[]> {
+    const rows = this.stmt(`SELECT d.*, r.project_id FROM dead_letters d JOIN runs r ON r.id = d.run_id
+      WHERE r.project_id = @projectId AND (@runId IS NULL OR d.run_id = @runId) AND (@sink IS NULL OR d.sink = @sink) AND d.id > @afterId
+      ORDER BY d.id LIMIT @limit`).all({ projectId, runId: f.runId ?? null, sink: f.sink ?? null, afterId: f.afterId ?? 0, limit: f.limit }) as DeadLetterRow[]
+    return rows.map(toDeadLetter)
+  }
+
+  async getDeadLetter (id: number): Promise<DeadLetter | undefined> {
+    const r = this.stmt('SELECT d.*, r.project_id FROM dead_letters d JOIN runs r ON r.id = d.run_id WHERE d.id = ?').get(id) as DeadLetterRow | undefined
+    return r === undefined ? undefined : toDeadLetter(r)
+  }
+
+  async replayDeadLetter (id: number, now: number): Promise<void> {
+    this.db.transaction(() => {
+      const d = this.stmt('SELECT sink, run_id FROM dead_letters WHERE id = ?').get(id) as { sink: string, run_id: string } | undefined
+      if (d === undefined) return
+      this.stmt('UPDATE dead_letters SET status = \'replay\' WHERE id = ?').run(id)
+      // A replay is due at once, whatever back-off the partition was in.
+      this.stmt('UPDATE sink_cursors SET next_attempt_at = 0, updated_at = ? WHERE sink = ? AND run_id = ? AND status != \'paused\'').run(now, d.sink, d.run_id)
+    })()
+  }
+
+  async discardDeadLetter (id: number): Promise<void> {
+    this.stmt('DELETE FROM dead_letters WHERE id = ?').run(id)
+  }
+
+  async replaysFor (sink: string, runId: string): Promise<DeadLetter[]> {
+    const rows = this.stmt(`SELECT d.*, r.project_id FROM dead_letters d JOIN runs r ON r.id = d.run_id
+      WHERE d.sink = ? AND d.run_id = ? AND d.status = 'replay' ORDER BY d.seq, d.idx`).all(sink, runId) as DeadLetterRow[]
+    return rows.map(toDeadLetter)
+  }
+
+  async sinkStats (): Promise<SinkStats[]> {
+    const rows = this.stmt(`SELECT c.sink, c.status, COUNT(*) AS n, SUM(MAX(r.head_seq - c.delivered_seq, 0)) AS backlog,
+        MIN((SELECT l.created_at FROM run_log l WHERE l.run_id = c.run_id AND l.seq = c.delivered_seq + 1)) AS oldest
+      FROM sink_cursors c JOIN runs r ON r.id = c.run_id GROUP BY c.sink, c.status`).all() as Array<{ sink: string, status: SinkState, n: number, backlog: number, oldest: number | null }>
+    const dead = this.stmt('SELECT sink, COUNT(*) AS n FROM dead_letters GROUP BY sink').all() as Array<{ sink: string, n: number }>
+    const bySink = new Map<string, SinkStats>()
+    const get = (sink: string): SinkStats => {
+      let s = bySink.get(sink)
+      if (s === undefined) {
+        s = { sink, partitions: { healthy: 0, degraded: 0, paused: 0 }, backlogEntries: 0, oldestUndeliveredAt: null, deadLetters: 0 }
+        bySink.set(sink, s)
+      }
+      return s
+    }
+    for (const r of rows) {
+      const s = get(r.sink)
+      s.partitions[r.status] = r.n
+      s.backlogEntries += r.backlog
+      if (r.oldest !== null && (s.oldestUndeliveredAt === null || r.oldest < s.oldestUndeliveredAt)) s.oldestUndeliveredAt = r.oldest
+    }
+    for (const d of dead) get(d.sink).deadLetters = d.n
+    return [...bySink.values()]
+  }
+
+  async backlog (): Promise<{ entries: number, partitions: number, oldestUndeliveredAt: number | null }> {
+    const r = this.stmt(`SELECT COUNT(*) AS partitions, COALESCE(SUM(r.head_seq - c.delivered_seq), 0) AS entries,
+        MIN((SELECT l.created_at FROM run_log l WHERE l.run_id = c.run_id AND l.seq = c.delivered_seq + 1)) AS oldest
+      FROM sink_cursors c JOIN runs r ON r.id = c.run_id
+      WHERE c.delivered_seq < r.head_seq AND c.status != 'paused'`).get() as { partitions: number, entries: number, oldest: number | null }
+    return { entries: r.entries, partitions: r.partitions, oldestUndeliveredAt: r.oldest }
+  }
+
+  async sizeBytes (): Promise<number> {
+    const pages = this.db.pragma('page_count', { simple: true }) as number
+    const size = this.db.pragma('page_size', { simple: true }) as number
+    return pages * size
+  }
+
+  async ping (): Promise<void> {
+    this.stmt('SELECT 1').get()
+  }
+
+  async close (): Promise<void> {
+    if (this.db.open) this.db.close()
+  }
+}

@@ -1,0 +1,140 @@
+import type { EntryBody, LogEntry } from '../domain/log-entry.js'
+import type { RunStatus } from '../domain/run-status.js'
+import type { TerminalStatus } from '../domain/records.js'
+
+export type Role = 'admin' | 'write' | 'read'
+export type SinkState = 'healthy' | 'degraded' | 'paused'
+
+export interface Project { id: string, name: string, createdAt: number }
+export interface ApiKey { id: string, projectId: string, role: Role }
+
+export interface Run {
+  id: string
+  projectId: string
+  name: string
+  experiment: string
+  status: RunStatus
+  tags: Record<string, string>
+  jobName: string | null
+  headSeq: number
+  createdAt: number
+  endedAt: number | null
+  tokenHash: string
+}
+
+export interface NewRun {
+  id: string
+  projectId: string
+  name: string
+  experiment: string
+  tags: Record<string, string>
+  params: Record<string, string>
+  tokenHash: string
+  sinks: string[]
+  jobName: string | null
+  createdAt: number
+}
+
+export interface RunFilter { status?: RunStatus, experiment?: string, limit: number, after?: { createdAt: number, id: string } }
+
+/** One ingest request in a group commit. */
+export interface AppendRequest {
+  runId: string
+  batchId: string
+  body: EntryBody
+  records: number
+  params: Record<string, string>
+  tags: Record<string, string>
+  now: number
+}
+
+export type AppendResult =
+  | { ok: true, seq: number, accepted: number, duplicate: boolean }
+  | { ok: false, error: 'param_conflict', key: string, existing: string, got: string }
+  | { ok: false, error: 'run_ended', status: RunStatus }
+  | { ok: false, error: 'run_missing' }
+
+export interface Cursor {
+  sink: string
+  runId: string
+  deliveredSeq: number
+  headSeq: number
+  state: unknown
+  status: SinkState
+  attempts: number
+  nextAttemptAt: number
+  wakeAt: number | null
+  lastError: string | null
+  lastErrorCode: string | null
+  updatedAt: number
+}
+
+export interface DeadLetterInput { seq: number, idx: number, record: unknown, code: string, message: string }
+
+export interface DeadLetter extends DeadLetterInput {
+  id: number
+  sink: string
+  runId: string
+  projectId: string
+  status: 'dead' | 'replay'
+  attempts: number
+  createdAt: number
+}
+
+export interface SinkStats {
+  sink: string
+  partitions: Record<SinkState, number>
+  backlogEntries: number
+  oldestUndeliveredAt: number | null
+  deadLetters: number
+}
+
+export interface FailureUpdate { attempts: number, nextAttemptAt: number, status: SinkState, code: string, message: string }
+
+/**
+ * The store: the durable run log and everything around it. Methods are async so a networked
+ * backend (PostgreSQL, several replicas) fits the same interface; the SQLite backend answers
+ * synchronously inside.
+ */
+export interface Store {
+  // projects and keys
+  createProject (p: Project): Promise<Project>
+  getProject (id: string): Promise<Project | undefined>
+  createApiKey (k: ApiKey & { hash: string }): Promise<void>
+  findApiKey (hash: string): Promise<ApiKey | undefined>
+
+  // runs
+  createRun (r: NewRun): Promise<Run>
+  getRun (id: string): Promise<Run | undefined>
+  listRuns (projectId: string, f: RunFilter): Promise<Run[]>
+  finishRun (id: string, status: TerminalStatus, now: number): Promise<{ run: Run, changed: boolean }>
+  getParams (runId: string): Promise<Record<string, string>>
+  getTags (runId: string): Promise<Record<string, string>>
+
+  // the run log
+  append (batch: AppendRequest[]): Promise<AppendResult[]>
+  readEntries (runId: string, afterSeq: number, limit: number): Promise<LogEntry[]>
+
+  // cursors
+  addCursor (runId: string, sink: string, now: number): Promise<boolean>
+  listCursors (runId: string): Promise<Cursor[]>
+  cursorsDue (now: number, limit: number): Promise<Cursor[]>
+  cursorsForRuns (runIds: string[]): Promise<Cursor[]>
+  commitDelivery (c: { sink: string, runId: string, deliveredSeq: number, state: unknown, wakeAt: number | null, deadLetters: DeadLetterInput[], replayed: number[], now: number }): Promise<void>
+  recordFailure (sink: string, runId: string, u: FailureUpdate, now: number): Promise<void>
+  resumeCursor (sink: string, runId: string, now: number): Promise<boolean>
+
+  // dead letters
+  listDeadLetters (projectId: string, f: { runId?: string, sink?: string, limit: number, afterId?: number }): Promise<DeadLetter[]>
+  getDeadLetter (id: number): Promise<DeadLetter | undefined>
+  replayDeadLetter (id: number, now: number): Promise<void>
+  discardDeadLetter (id: number): Promise<void>
+  replaysFor (sink: string, runId: string): Promise<DeadLetter[]>
+
+  // health and capacity
+  sinkStats (): Promise<SinkStats[]>
+  backlog (): Promise<{ entries: number, partitions: number, oldestUndeliveredAt: number | null }>
+  sizeBytes (): Promise<number>
+  ping (): Promise<void>
+  close (): Promise<void>
+}
