@@ -1,7 +1,7 @@
 /**
  * Client-side shaping per (base URL, entity/project), from W&B's published Dedicated Cloud /
  * Self-Managed defaults (reference §6): 500 file_stream requests/s and 120 MB/s per project, 80
- * run creations/s per project, each over a sliding second. Shared by every sink instance in the process that targets the
+ * run creations/s per project, aimed at 90 % of each to leave room for arrival jitter. Shared by every sink instance in the process that targets the
  * same project, since the server counts them together. Nothing here sleeps: a caller that gets
  * no token defers its send and asks to be woken at the returned time.
  */
@@ -11,46 +11,36 @@ export interface ProjectLimits {
   createsPerSec: number
 }
 
-export const DEFAULT_PROJECT_LIMITS: ProjectLimits = { requestsPerSec: 500, bytesPerSec: 120e6, createsPerSec: 80 }
+export const DEFAULT_PROJECT_LIMITS: ProjectLimits = { requestsPerSec: 450, bytesPerSec: 108e6, createsPerSec: 72 }
 
 /**
- * What may be spent in any one-second window, exactly: W&B (and our emulator) count per second,
- * and a token bucket would let a burst plus its refill exceed that within one second.
+ * An even pace (GCRA without burst): each spend of `n` moves the earliest next spend by
+ * `n / perSec` seconds. W&B and our emulator count per sliding second, and a bucket's burst plus
+ * its refill can exceed that within one second; arrival jitter then turns a full burst into 429s.
  */
-class Window {
-  private readonly spent: Array<{ at: number, n: number }> = []
-  private sum = 0
+class Pace {
+  private next = 0
   constructor (private readonly perSec: number) {}
 
   /** Spends `n` and returns 0, or returns the ms until it could be spent. */
   take (n: number, now: number): number {
-    while (this.spent.length > 0 && (this.spent[0] as { at: number }).at <= now - 1000) this.sum -= (this.spent.shift() as { n: number }).n
-    // Something bigger than a whole second's allowance goes alone, once the window is empty.
-    if (this.sum + n <= this.perSec || this.sum === 0) {
-      this.spent.push({ at: now, n })
-      this.sum += n
-      return 0
-    }
-    let left = this.sum
-    for (const e of this.spent) {
-      left -= e.n
-      if (left + n <= this.perSec || left === 0) return Math.max(1, e.at + 1000 - now)
-    }
-    return 1000
+    if (this.next > now) return Math.ceil(this.next - now)
+    this.next = now + (n * 1000) / this.perSec
+    return 0
   }
 }
 
 export class ProjectLimiter {
-  private readonly requests: Window
-  private readonly bytes: Window
-  private readonly creates: Window
+  private readonly requests: Pace
+  private readonly bytes: Pace
+  private readonly creates: Pace
   /** Set from `RateLimit-Remaining: 0` + `RateLimit-Reset` or a project-wide 429. */
   blockedUntil = 0
 
   constructor (limits: ProjectLimits) {
-    this.requests = new Window(limits.requestsPerSec)
-    this.bytes = new Window(limits.bytesPerSec)
-    this.creates = new Window(limits.createsPerSec)
+    this.requests = new Pace(limits.requestsPerSec)
+    this.bytes = new Pace(limits.bytesPerSec)
+    this.creates = new Pace(limits.createsPerSec)
   }
 
   /** 0 when a file_stream request of `bytes` may go now, else the ms to wait. */

@@ -14,7 +14,7 @@ async function call (emu: MlflowEmulator, method: 'GET' | 'POST', rpc: string, b
   return { status: res.statusCode, json, headers: res.headers }
 }
 
-async function setup (t: Tap.Test, opts = {}) {
+async function setup (t: { teardown: (fn: () => unknown) => void }, opts = {}) {
   const emu = await startMlflowEmulator(opts)
   t.teardown(() => emu.close())
   const exp = await call(emu, 'POST', 'experiments/create', { name: 'e' })

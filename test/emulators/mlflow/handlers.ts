@@ -166,7 +166,7 @@ export const handlers: Record<string, { method: 'GET' | 'POST' | 'BOTH', fn: Han
     fn: (state, input, _raw, opts) => {
       const key = String(required(input, 'key')); validateKey(key, 'key', 'param')
       const value = fitValue(input.value == null ? '' : String(input.value), LIMITS.paramValue, opts.truncateLongValues, 'Param', 'value')
-      state.logParams(state.activeRun(runIdOf(input)), [{ key, value }]); return {}
+      state.logParams(state.activeRun(runIdOf(input)), [{ key, value }], true); return {}
     }
   },
   'runs/set-tag': {

@@ -127,10 +127,10 @@ export class MlflowState {
     return r
   }
 
-  /** `_log_params`: equal values are skipped, a changed value fails the whole call before writing. */
-  logParams (run: Run, params: Array<{ key: string, value: string }>): void {
+  /** `_log_params` (log-batch) / `log_param` (`single`): equal values are skipped, a changed value fails the whole call before writing. */
+  logParams (run: Run, params: Array<{ key: string, value: string }>, single = false): void {
     const conflicts = params.filter(p => run.params.has(p.key) && run.params.get(p.key) !== p.value)
-    if (conflicts.length === 1 && params.length === 1 && conflicts[0] !== undefined) {
+    if (single && conflicts[0] !== undefined) {
       const c = conflicts[0]
       throw invalid(`Changing param values is not allowed. Param with key='${c.key}' was already logged with value='${run.params.get(c.key) ?? ''}' for run ID='${run.info.run_id}'. Attempted logging new value '${c.value}'.`)
     }

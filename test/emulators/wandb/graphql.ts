@@ -7,11 +7,11 @@ export interface GraphqlContext {
   teams: string[]
   now: number
   historyLagMs: number
-  /** Counts a run creation against the project's limit; false when over it. */
-  allowCreate: (entity: string, project: string) => boolean
+  /** Counts a run creation against the project's limit; the 429 headers when over it. */
+  allowCreate: (entity: string, project: string) => Record<string, string> | undefined
 }
 
-export interface GraphqlAnswer { status: number, body: unknown }
+export interface GraphqlAnswer { status: number, body: unknown, headers?: Record<string, string> }
 
 function bucketJson (run: EmuRun, ctx: GraphqlContext): Record<string, unknown> {
   return {
@@ -54,9 +54,8 @@ function upsert (vars: Record<string, unknown>, ctx: GraphqlContext): GraphqlAns
   if (entity !== ctx.entity && !ctx.teams.includes(entity)) throw new GraphqlError(`permission denied: cannot write to entity ${entity}`)
   const project = typeof vars.project === 'string' ? vars.project : 'uncategorized'
   const existing = typeof vars.id === 'string' || (typeof vars.name === 'string' && ctx.model.runs.has(WandbModel.key(entity, project, vars.name)))
-  if (!existing && !ctx.allowCreate(entity, project)) {
-    return { status: 429, body: { errors: [{ message: 'run creation rate limit exceeded' }] } }
-  }
+  const refused = existing ? undefined : ctx.allowCreate(entity, project)
+  if (refused !== undefined) return { status: 429, body: { errors: [{ message: 'run creation rate limit exceeded' }] }, headers: refused }
   const { run, inserted } = ctx.model.upsert(vars, ctx.entity, ctx.now)
   return { status: 200, body: { data: { upsertBucket: { bucket: bucketJson(run, ctx), inserted } } } }
 }

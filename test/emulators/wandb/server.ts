@@ -126,17 +126,19 @@ export async function startWandbEmulator (opts: WandbEmulatorOptions = {}) {
 
   function graphql (body: object) {
     const now = Date.now()
-    return {
-      ...handleGraphql(body, {
-        model,
-        entity,
-        teams,
-        now,
-        historyLagMs: opts.historyLagMs ?? 0,
-        allowCreate: (e, p) => limits === undefined || windows.hit(`create:${e}/${p}`, limits.projectCreates, now).allowed
-      }),
-      headers: {}
-    }
+    const answer = handleGraphql(body, {
+      model,
+      entity,
+      teams,
+      now,
+      historyLagMs: opts.historyLagMs ?? 0,
+      allowCreate: (e, p) => {
+        if (limits === undefined) return undefined
+        const w = windows.hit(`create:${e}/${p}`, limits.projectCreates, now)
+        return w.allowed ? undefined : { ...rateHeaders(w.remaining, w.resetSec, 1000), 'retry-after': String(Math.max(1, w.resetSec)) }
+      }
+    })
+    return { ...answer, headers: answer.headers ?? {} }
   }
 
   function fileStream (m: RegExpExecArray, body: unknown, now: number): { status: number, body: unknown, headers: Record<string, string> } {

@@ -96,7 +96,7 @@ t.test('property: every distinct record lands exactly once, in order, within lim
     }
     const sentTags = bodies.flatMap(b => b.tags ?? [])
     const wantTags = recs.filter(r => r.kind === 'tag')
-    const metricIds = new Set(recs.filter((r): r is MetricRecord => r.kind === 'metric').map(m => `${m.key}/${m.step}/${m.timestamp}/${String(wireValue(m.value === Number.MAX_VALUE ? Infinity : m.value === -Number.MAX_VALUE ? -Infinity : m.value))}`))
+    const metricIds = new Set(recs.flatMap(r => r.kind === 'metric' ? [r] : []).map(m => `${m.key}/${m.step}/${m.timestamp}/${String(wireValue(m.value === Number.MAX_VALUE ? Infinity : m.value === -Number.MAX_VALUE ? -Infinity : m.value))}`))
     return sentTags.length === wantTags.length && bodies.flatMap(b => b.metrics ?? []).length === metricIds.size
   }))
 })
