@@ -27,12 +27,12 @@ interface RawValue {
 interface RawPluginData {
   version?: number
   experiment?: {
-    hparam_infos?: Array<{ name?: string, type?: string }>
+    hparam_infos?: Array<{ name?: string, type?: string | number }>
     metric_infos?: Array<{ name?: { group?: string, tag?: string } }>
     time_created_secs?: number
   }
   session_start_info?: { hparams?: Record<string, RawValue>, group_name?: string, start_time_secs?: number }
-  session_end_info?: { status?: string, end_time_secs?: number }
+  session_end_info?: { status?: string | number, end_time_secs?: number }
 }
 
 /** Decodes the `content` of an `hparams` plugin summary value (enums as their names). */
@@ -47,7 +47,7 @@ export function decodeHparamsPluginData (content: Uint8Array): DecodedHparams {
   if (raw.experiment !== undefined) {
     const e = raw.experiment
     out.experiment = {
-      hparamInfos: (e.hparam_infos ?? []).map((h) => ({ name: h.name ?? '', type: h.type ?? 'DATA_TYPE_UNSET' })),
+      hparamInfos: (e.hparam_infos ?? []).map((h) => ({ name: h.name ?? '', type: String(h.type ?? 'DATA_TYPE_UNSET') })),
       metricInfos: (e.metric_infos ?? []).map((m) => ({ group: m.name?.group ?? '', tag: m.name?.tag ?? '' })),
       timeCreatedSecs: e.time_created_secs ?? 0
     }
@@ -60,7 +60,8 @@ export function decodeHparamsPluginData (content: Uint8Array): DecodedHparams {
   }
   if (raw.session_end_info !== undefined) {
     const s = raw.session_end_info
-    out.sessionEndInfo = { status: s.status ?? 'STATUS_UNKNOWN', endTimeSecs: s.end_time_secs ?? 0 }
+    // An enum number this .proto does not name comes through as a number; keep the field a string.
+    out.sessionEndInfo = { status: String(s.status ?? 'STATUS_UNKNOWN'), endTimeSecs: s.end_time_secs ?? 0 }
   }
   return out
 }

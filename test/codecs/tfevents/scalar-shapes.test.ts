@@ -1,5 +1,5 @@
 import t from 'tap'
-import { decodeEvent, encodeEvent, readRecords } from '../../../src/codecs/tfevents/index.js'
+import { decodeEvent, decodeHparamsPluginData, encodeEvent, readRecords, TfeventsDecodeError } from '../../../src/codecs/tfevents/index.js'
 
 const T = 1700000000.25
 
@@ -81,4 +81,29 @@ t.test('a tensor without its own metadata is not a scalar by itself, but keeps i
   const e = decodeEvent(payloadOf(encodeEvent({ wall_time: T, summary: { value: [{ tag: 'b', tensor: { dtype: 1, float_val: [3] } }] } })))
   t.match(e.summary?.[0], { tag: 'b', tensorNumber: 3 })
   t.equal(e.summary?.[0]?.scalar, undefined)
+})
+
+t.test('fuzz: arbitrary payloads decode or throw TfeventsDecodeError, nothing else', async (t) => {
+  let seed = 0x9e3779b9
+  const rand = (): number => {
+    seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5
+    return (seed >>> 0) / 0x1_0000_0000
+  }
+  const valid = eventWithTensor(Buffer.concat([Buffer.from([0x08, 1]), ld(0x2a, f32(2.5))]))
+  const unexpected: string[] = []
+  for (let i = 0; i < 5000; i++) {
+    const buf = i % 2 === 0 ? Buffer.alloc(Math.floor(rand() * 64)) : Buffer.from(valid)
+    for (let j = 0; j < (i % 2 === 0 ? buf.length : 1 + Math.floor(rand() * 3)); j++) {
+      const pos = i % 2 === 0 ? j : Math.floor(rand() * buf.length)
+      buf[pos] = Math.floor(rand() * 256)
+    }
+    for (const decode of [decodeEvent, decodeHparamsPluginData]) {
+      try {
+        decode(buf)
+      } catch (err) {
+        if (!(err instanceof TfeventsDecodeError)) unexpected.push(`${buf.toString('hex')}: ${String(err)}`)
+      }
+    }
+  }
+  t.same(unexpected, [])
 })
