@@ -43,7 +43,8 @@ function tagPrefix (tag: string): Buffer {
 /**
  * One framed Event holding all `values` for `step`, byte-identical to protobufjs' (and Python's)
  * serialization of `Event{wall_time, step, summary{value[{tag, simple_value}]}}`. Hand-written
- * because this is the sink's hot path. An empty `values` gives an empty buffer: an Event with an
+ * because this is the sink's hot path. Throws RangeError for a step that is not a safe integer
+ * (int64 beyond 2^53 cannot be represented exactly). An empty `values` gives an empty buffer: an Event with an
  * empty summary carries nothing TensorBoard shows.
  */
 export function encodeScalars (wallTimeSec: number, step: number, values: ReadonlyArray<ScalarValue>): Buffer {
