@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { formatValidationMessage, validateShape } from '../../../src/launch/sagemaker/api-model/index.js'
 import { runContainer } from './container.js'
+import { ApiFault } from './fault.js'
 import { describeJob, isTerminal, phasesFor, stateChangeEvent, summarize, type EmulatedJob } from './jobs.js'
 import { loadApiModel } from './model.js'
 import { createTrainingJobRuleViolation } from './service-rules.js'
@@ -10,11 +11,7 @@ import { createTuningJob, describeTuningJob, type TuningJob } from './tuning.js'
 import type { ContainerPost, EmulatorOptions, Outcome, RecordedRequest, SentEvent, Timings } from './types.js'
 
 export type * from './types.js'
-
-/** A modeled (`Message`) or common (`message`) AWS JSON 1.1 error. */
-export class ApiFault extends Error {
-  constructor (readonly type: string, message: string, readonly status = 400) { super(message) }
-}
+export { ApiFault } from './fault.js'
 
 const MODELED = new Set(['ResourceInUse', 'ResourceLimitExceeded', 'ResourceNotFound'])
 const OPERATIONS = ['CreateTrainingJob', 'DescribeTrainingJob', 'StopTrainingJob', 'ListTrainingJobs', 'CreateHyperParameterTuningJob', 'DescribeHyperParameterTuningJob']
@@ -37,7 +34,8 @@ export interface SageMakerEmulator {
 }
 
 export async function startSageMakerEmulator (opts: EmulatorOptions = {}): Promise<SageMakerEmulator> {
-  const { model, full } = loadApiModel(opts.modelPath)
+  // Without ../shared only the trimmed request model is there: the create operations are validated.
+  const { model } = loadApiModel(opts.modelPath)
   const timings: Timings = { startingMs: 10, downloadingMs: 10, trainingMs: 10, uploadingMs: 10, stoppingMs: 10, interruptedMs: 10, ...opts.timings }
   const scale = opts.timeScale ?? 1000
   const account = opts.account ?? '123456789012'
@@ -90,7 +88,7 @@ export async function startSageMakerEmulator (opts: EmulatorOptions = {}): Promi
     if (!isTerminal(phase.primary) && Number.isFinite(phase.ms)) job.timer = setTimeout(() => enter(job, index + 1), phase.ms)
   }
 
-  const createTrainingJob = (body: Record<string, any>): unknown => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const createTrainingJob = (body: Record<string, any>): unknown => {
     const rule = createTrainingJobRuleViolation(body)
     if (rule !== undefined) throw new ApiFault('ValidationException', rule)
     const name = String(body['TrainingJobName'])
@@ -111,8 +109,18 @@ export async function startSageMakerEmulator (opts: EmulatorOptions = {}): Promi
     const outcome = queued.shift() ?? opts.outcome?.(body) ?? { kind: 'complete' }
     const now = clock()
     const job: EmulatedJob = {
-      name, arn, request: body, phases: phasesFor(outcome, timings), index: 0, primary: 'InProgress', secondary: 'Starting',
-      transitions: [], creationTime: now, lastModifiedTime: now, trainedSeconds: 0, logLines: []
+      name,
+      arn,
+      request: body,
+      phases: phasesFor(outcome, timings),
+      index: 0,
+      primary: 'InProgress',
+      secondary: 'Starting',
+      transitions: [],
+      creationTime: now,
+      lastModifiedTime: now,
+      trainedSeconds: 0,
+      logLines: []
     }
     jobs.set(name, job)
     enter(job, 0)
@@ -135,7 +143,7 @@ export async function startSageMakerEmulator (opts: EmulatorOptions = {}): Promi
     return {}
   }
 
-  const listTrainingJobs = (body: Record<string, any>): unknown => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const listTrainingJobs = (body: Record<string, any>): unknown => {
     const sortBy = body['SortBy'] ?? 'CreationTime'
     const dir = body['SortOrder'] === 'Descending' ? -1 : 1
     const key = (j: EmulatedJob): string | number => sortBy === 'Name' ? j.name : sortBy === 'Status' ? j.primary : j.creationTime
@@ -152,7 +160,7 @@ export async function startSageMakerEmulator (opts: EmulatorOptions = {}): Promi
     return { TrainingJobSummaries: page.map(summarize), ...(next !== undefined && { NextToken: next }) }
   }
 
-  const handlers: Record<string, (body: Record<string, any>) => unknown> = { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const handlers: Record<string, (body: Record<string, any>) => unknown> = {
     CreateTrainingJob: createTrainingJob,
     DescribeTrainingJob: body => describeJob(getJob(body), spotSavings),
     StopTrainingJob: stopTrainingJob,
@@ -188,7 +196,7 @@ export async function startSageMakerEmulator (opts: EmulatorOptions = {}): Promi
         throw new ApiFault('MissingAuthenticationTokenException', 'Missing Authentication Token')
       }
       if (!String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.1')) throw new ApiFault('SerializationException', 'Content-Type must be application/x-amz-json-1.1')
-      if (!OPERATIONS.includes(op) || model.operations[op] === undefined) throw new ApiFault('UnknownOperationException', `Unknown operation ${target}`)
+      if (!OPERATIONS.includes(op)) throw new ApiFault('UnknownOperationException', `Unknown operation ${target}`)
       let body: unknown
       try { body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') } catch { throw new ApiFault('SerializationException', 'Request body is not valid JSON') }
       record.body = body
@@ -244,6 +252,4 @@ export async function startSageMakerEmulator (opts: EmulatorOptions = {}): Promi
       await new Promise<void>(resolve => server.close(() => resolve()))
     }
   }
-  // `full` is false only when ../shared is missing; then only the create operations are validated.
-  void full
 }

@@ -82,7 +82,7 @@ const sec = (ms: number): number => Math.round(ms) / 1000
 
 /** DescribeTrainingJob as the service answers it (reference §2.4, §2.9): epoch seconds, no Tags. */
 export function describeJob (job: EmulatedJob, spotSavings: number): Record<string, unknown> {
-  const r = job.request as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+  const r = job.request as Record<string, any>
   const output = String(r['OutputDataConfig']?.S3OutputPath ?? '').replace(/\/+$/, '')
   const spot = r['EnableManagedSpotTraining'] === true
   const out: Record<string, unknown> = {

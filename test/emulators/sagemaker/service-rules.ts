@@ -2,7 +2,7 @@
  * What the service rejects beyond the model's member constraints (reference §2.1, §2.7, §5).
  * Each returns the ValidationException message or undefined.
  */
-type Req = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Req = Record<string, any>
 
 const MAX_RUNTIME_SECONDS = 28 * 24 * 3600
 
