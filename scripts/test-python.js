@@ -26,14 +26,14 @@ function canImportTorch (py) {
   return r.status === 0
 }
 
-function resolve (py) {
+function resolvePath (py) {
   const r = spawnSync(py, ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' })
   if (r.status !== 0) return undefined
   try { return realpathSync(r.stdout.trim()) } catch { return r.stdout.trim() }
 }
 
 function runUnittest (py, unittestArgs) {
-  return new Promise((resolvePromise) => {
+  return new Promise((resolve) => {
     console.log(`\n$ ${py} -m unittest ${unittestArgs.join(' ')}`)
     const child = spawn(py, ['-m', 'unittest', ...unittestArgs], {
       cwd: repo,
@@ -43,7 +43,7 @@ function runUnittest (py, unittestArgs) {
     let err = ''
     child.stdout.on('data', (d) => process.stdout.write(d))
     child.stderr.on('data', (d) => { err += d; process.stderr.write(d) })
-    child.on('error', (e) => resolvePromise({ ran: 0, failed: 1, skipped: 0, code: 1, error: e.message }))
+    child.on('error', (e) => resolve({ ran: 0, failed: 1, skipped: 0, code: 1, error: e.message }))
     child.on('close', (code) => {
       const ran = Number(/Ran (\d+) tests?/.exec(err)?.[1] ?? 0)
       const failures = Number(/failures=(\d+)/.exec(err)?.[1] ?? 0)
@@ -52,7 +52,7 @@ function runUnittest (py, unittestArgs) {
       const skipped = Number(/skipped=(\d+)/.exec(err)?.[1] ?? 0)
       let failed = failures + errors + unexpected
       if (code !== 0 && failed === 0) failed = 1 // crashed before the summary
-      resolvePromise({ ran, failed, skipped, code })
+      resolve({ ran, failed, skipped, code })
     })
   })
 }
@@ -73,7 +73,7 @@ if (!torchPython) {
   if (canImportTorch(python)) torchPython = undefined // already ran (not skipped) in step 1
   else if (canImportTorch('/usr/bin/python3')) torchPython = '/usr/bin/python3'
 }
-if (torchPython && resolve(torchPython) !== resolve(python)) {
+if (torchPython && resolvePath(torchPython) !== resolvePath(python)) {
   results.push(await runUnittest(torchPython, ['containers.tests.test_trainer_torch']))
 } else if (!torchPython && !canImportTorch(python)) {
   console.log('\nnote: torch trainer tests skipped: no interpreter with torch + nibabel ' +
