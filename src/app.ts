@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config/config.js'
 import { loggerOptions } from './logger.js'
+import { schemaCompiler } from './validation.js'
 import errorsPlugin from '../plugins/errors.js'
 import storePlugin from '../plugins/store.js'
 import authPlugin from '../plugins/auth.js'
@@ -27,8 +28,8 @@ export async function build (config: Config, opts: BuildOptions = {}): Promise<F
     bodyLimit: config.maxBodyBytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } }
   }).withTypeProvider<TypeBoxTypeProvider>()
+  app.setValidatorCompiler(schemaCompiler())
 
   await app.register(errorsPlugin)
   await app.register(storePlugin, { config })

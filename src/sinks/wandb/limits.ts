@@ -17,16 +17,34 @@ export const DEFAULT_PROJECT_LIMITS: ProjectLimits = { requestsPerSec: 450, byte
  * An even pace (GCRA without burst): each spend of `n` moves the earliest next spend by
  * `n / perSec` seconds. W&B and our emulator count per sliding second, and a bucket's burst plus
  * its refill can exceed that within one second; arrival jitter then turns a full burst into 429s.
+ * A caller that must wait gets a reserved slot, so hundreds of waiting runs wake one after
+ * another instead of all polling for the same next slot.
  */
 class Pace {
   private next = 0
+  private readonly reserved = new Map<string, number>()
   constructor (private readonly perSec: number) {}
 
-  /** Spends `n` and returns 0, or returns the ms until it could be spent. */
-  take (n: number, now: number): number {
-    if (this.next > now) return Math.ceil(this.next - now)
-    this.next = now + (n * 1000) / this.perSec
-    return 0
+  /** Spends `n` for `who` and returns 0, or returns the ms until its reserved slot. */
+  take (who: string, n: number, now: number): number {
+    const slot = this.reserved.get(who)
+    if (slot !== undefined) {
+      if (slot > now) return Math.ceil(slot - now)
+      this.reserved.delete(who)
+      return 0
+    }
+    const cost = (n * 1000) / this.perSec
+    if (this.next <= now) {
+      this.next = now + cost
+      return 0
+    }
+    this.reserved.set(who, this.next)
+    this.next += cost
+    return Math.ceil(this.next - cost - now)
+  }
+
+  forget (who: string): void {
+    this.reserved.delete(who)
   }
 }
 
@@ -34,7 +52,7 @@ export class ProjectLimiter {
   private readonly requests: Pace
   private readonly bytes: Pace
   private readonly creates: Pace
-  /** Set from `RateLimit-Remaining: 0` + `RateLimit-Reset` or a project-wide 429. */
+  /** Set from a project-wide `RateLimit-Remaining: 0` + `RateLimit-Reset`. */
   blockedUntil = 0
 
   constructor (limits: ProjectLimits) {
@@ -43,17 +61,22 @@ export class ProjectLimiter {
     this.creates = new Pace(limits.createsPerSec)
   }
 
-  /** 0 when a file_stream request of `bytes` may go now, else the ms to wait. */
-  request (bytes: number, now: number): number {
+  /** 0 when run `who` may send a file_stream request of `bytes` now, else the ms to wait. */
+  request (who: string, bytes: number, now: number): number {
     if (this.blockedUntil > now) return this.blockedUntil - now
-    const wait = this.requests.take(1, now)
-    if (wait > 0) return wait
-    return this.bytes.take(bytes, now)
+    return this.requests.take(who, 1, now) || this.bytes.take(who, bytes, now)
   }
 
-  create (now: number): number {
+  create (who: string, now: number): number {
     if (this.blockedUntil > now) return this.blockedUntil - now
-    return this.creates.take(1, now)
+    return this.creates.take(who, 1, now)
+  }
+
+  /** Drops the reservations of a run that is done. */
+  forget (who: string): void {
+    this.requests.forget(who)
+    this.bytes.forget(who)
+    this.creates.forget(who)
   }
 }
 

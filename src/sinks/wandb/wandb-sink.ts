@@ -116,7 +116,7 @@ export function createWandbSink (opts: WandbSinkOptions): Sink {
       return until
     }
     if (metaDirty(ctx.run, s)) {
-      const wait = s.remote === null ? limiter.create(now) : 0
+      const wait = s.remote === null ? limiter.create(runId, now) : 0
       if (wait > 0) return defer(now + wait)
       await upsert(ctx, s, entity)
       now = Date.now()
@@ -124,7 +124,7 @@ export function createWandbSink (opts: WandbSinkOptions): Sink {
     if (!work && !heartbeat) return undefined
     if (now < slotAt(runId, s)) return defer(slotAt(runId, s))
     const req = planRequest(s, ctx.run.createdAt)
-    const wait = limiter.request(req.body.length, now)
+    const wait = limiter.request(runId, req.body.length, now)
     if (wait > 0) return defer(now + wait)
     let answer = await post(runId, s, req.body, ctx.signal)
     if (answer.status === 404) {
@@ -152,6 +152,7 @@ export function createWandbSink (opts: WandbSinkOptions): Sink {
       }
     } catch { /* Go ignores an undecodable answer too */ }
     if (s.completed) {
+      limiter.forget(runId)
       lastSend.delete(runId)
       blockedUntil.delete(runId)
     }
