@@ -27,7 +27,7 @@ t.test(`${RUNS} concurrent runs × ${STEPS} steps × 5 metrics arrive whole, onc
   const started = Date.now()
   await d.run(completed, 40_000)
   t.comment(`delivered ${RUNS * STEPS} rows in ${Date.now() - started} ms; ${JSON.stringify(emu.stats())}`)
-  t.comment(JSON.stringify(Object.entries(emu.requests.filter((r) => r.status === 429).reduce<Record<string, number>>((a, r) => { a[r.route + (r.op ?? "")] = (a[r.route + (r.op ?? "")] ?? 0) + 1; return a }, {}))))
+  t.comment(JSON.stringify(Object.entries(emu.requests.filter((r) => r.status === 429).reduce<Record<string, number>>((a, r) => { a[r.route + (r.op ?? '')] = (a[r.route + (r.op ?? '')] ?? 0) + 1; return a }, {}))))
   t.same(emu.violations(), [], 'no gaps, no decreasing steps, nothing after complete')
   t.same([...d.partitions.values()].filter((p) => p.paused !== undefined || p.deadLetters.length > 0).map((p) => p.run.id), [])
 
