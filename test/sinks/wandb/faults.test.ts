@@ -1,9 +1,9 @@
 import t from 'tap'
-import { fault } from '../../emulators/wandb/index.js'
+import { fault, type WandbEmulator } from '../../emulators/wandb/index.js'
 import { completed } from './driver.js'
 import { contiguous, fill, setup } from './setup.js'
 
-const fileStreams = (emu: { requests: Array<{ route: string, run?: string | undefined }> }, run: string) => emu.requests.filter((r) => r.route === 'file_stream' && r.run === run)
+const fileStreams = (emu: WandbEmulator, run: string) => emu.requests.filter((r) => r.route === 'file_stream' && r.run === run)
 
 t.test('429 with Retry-After: nothing sent before the deadline, then everything, complete last', async (t) => {
   const { emu, driver } = await setup(t)
