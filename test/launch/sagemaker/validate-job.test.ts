@@ -45,7 +45,7 @@ rule('channel S3 URI pattern (API model)', baseSpec({ data: { train: 'ftp://x' }
 rule('channel name pattern (API model)', baseSpec({ data: { 'tr ain': 's3://b/t' } }), 'data.tr ain', /ChannelName 'tr ain': must satisfy regular expression pattern/)
 rule('at most 20 channels (API model)', baseSpec({ data: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`c${i}`, 's3://b/x'])) }), 'data', /InputDataConfig: must have length less than or equal to 20/)
 rule('hyperparameter value ≤ 2500 after encoding (API model)', baseSpec({ hyperparameters: { big: 'x'.repeat(2499) } }), 'hyperparameters.big', /less than or equal to 2500/)
-rule('at most 100 hyperparameters with ours (API model)', baseSpec({ hyperparameters: Object.fromEntries(Array.from({ length: 90 }, (_, i) => [`k${i}`, i])) }), 'hyperparameters', /HyperParameters: must have length less than or equal to 100/)
+rule('at most 100 hyperparameters with ours (API model)', baseSpec({ hyperparameters: Object.fromEntries(Array.from({ length: 92 }, (_, i) => [`k${i}`, i])) }), 'hyperparameters', /HyperParameters: must have length less than or equal to 100/)
 rule('reserved hyperparameter', baseSpec({ hyperparameters: { sagemaker_program: 'x.py' } }), 'hyperparameters.sagemaker_program', /reserved/)
 rule('reserved trainer flag', baseSpec({ hyperparameters: { strategy: 'ddp' } }), 'hyperparameters.strategy', /reserved/)
 rule('reserved environment variable', baseSpec({ environment: { TRACKGATE_TOKEN: 'x' } }), 'environment.TRACKGATE_TOKEN', /reserved: the gateway sets it/)
