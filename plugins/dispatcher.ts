@@ -45,6 +45,7 @@ export default fp(async function dispatcherPlugin (app: FastifyInstance, opts: D
     policy: opts.retryPolicy ?? defaultRetryPolicy(c.retryInitialMs, c.retryMaxMs),
     concurrency: c.sinkConcurrency,
     scanIntervalMs: c.dispatchScanMs,
+    lingerMs: c.dispatchLingerMs,
     log: app.log,
     metrics
   })

@@ -16,7 +16,7 @@ interface Tap { teardown (fn: () => unknown): void }
 export function testConfig (dataDir: string, env: Record<string, string> = {}, overrides: Partial<Config> = {}): Config {
   const parsed = envSchema<EnvConfig>({
     schema: ConfigSchema,
-    data: { TRACKGATE_DATA_DIR: dataDir, TRACKGATE_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', PORT: '0', TRACKGATE_RETRY_INITIAL_MS: '20', TRACKGATE_RETRY_MAX_MS: '200', ...env },
+    data: { TRACKGATE_DATA_DIR: dataDir, TRACKGATE_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', PORT: '0', TRACKGATE_RETRY_INITIAL_MS: '20', TRACKGATE_RETRY_MAX_MS: '200', TRACKGATE_DISPATCH_LINGER_MS: '20', ...env },
     dotenv: false
   })
   return { ...toConfig(parsed), dispatchScanMs: 50, ...overrides }

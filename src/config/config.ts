@@ -1,5 +1,6 @@
 import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
+import { LaunchEnvSchema, toLaunchConfig, type LaunchConfig } from './launch-config.js'
 
 /**
  * Every setting the gateway reads, validated once at start. Names and defaults are documented in
@@ -23,8 +24,10 @@ export const ConfigSchema = Type.Object({
   TRACKGATE_RETRY_INITIAL_MS: Type.Integer({ minimum: 1, default: 1000 }),
   TRACKGATE_RETRY_MAX_MS: Type.Integer({ minimum: 1, default: 60000 }),
   TRACKGATE_SINK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1024, default: 16 }),
+  TRACKGATE_DISPATCH_LINGER_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 200 }),
   TRACKGATE_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 600000, default: 10000 }),
-  TRACKGATE_TB_FSYNC: Type.Boolean({ default: true })
+  TRACKGATE_TB_FSYNC: Type.Boolean({ default: true }),
+  ...LaunchEnvSchema
 })
 
 export type EnvConfig = Static<typeof ConfigSchema>
@@ -47,10 +50,13 @@ export interface Config {
   retryInitialMs: number
   retryMaxMs: number
   sinkConcurrency: number
+  dispatchLingerMs: number
   shutdownGraceMs: number
   tensorboardFsync: boolean
   /** Interval of the dispatcher's full scan for due retries, ms (tests shorten it). */
   dispatchScanMs: number
+  /** Launchers, tracker and the EventBridge webhook (launch-config.ts). */
+  launch: LaunchConfig
 }
 
 export function toConfig (env: EnvConfig): Config {
@@ -73,9 +79,11 @@ export function toConfig (env: EnvConfig): Config {
     retryInitialMs: env.TRACKGATE_RETRY_INITIAL_MS,
     retryMaxMs: env.TRACKGATE_RETRY_MAX_MS,
     sinkConcurrency: env.TRACKGATE_SINK_CONCURRENCY,
+    dispatchLingerMs: env.TRACKGATE_DISPATCH_LINGER_MS,
     shutdownGraceMs: env.TRACKGATE_SHUTDOWN_GRACE_MS,
     tensorboardFsync: env.TRACKGATE_TB_FSYNC,
-    dispatchScanMs: 1000
+    dispatchScanMs: 1000,
+    launch: toLaunchConfig(env)
   }
 }
 

@@ -22,6 +22,11 @@ export interface DispatcherOptions {
   concurrency: number
   /** Full scan for due retries and wake-ups, ms. */
   scanIntervalMs: number
+  /**
+   * A partition that just delivered waits this long before its next delivery, so that a busy run
+   * is sent in batches rather than one callback at a time (OpenTelemetry's batch flush_timeout).
+   */
+  lingerMs: number
   log: EventLog
   metrics: MetricsRegistry
   now?: () => number
@@ -42,6 +47,8 @@ export class Dispatcher {
   private readonly active = new Map<string, number>()
   private readonly dirty = new Set<string>()
   private readonly timers = new Set<NodeJS.Timeout>()
+  /** When each partition last finished a delivery (for the linger). */
+  private readonly lastDelivery = new Map<string, number>()
   private readonly abort = new AbortController()
   private scanTimer: NodeJS.Timeout | undefined
   private pumping = false
@@ -55,7 +62,13 @@ export class Dispatcher {
   }
 
   start (): void {
-    this.scanTimer = setInterval(() => { this.scanDue = true; this.kick() }, this.o.scanIntervalMs)
+    this.scanTimer = setInterval(() => {
+      this.scanDue = true
+      // Forget linger marks that have expired, so idle runs cost no memory.
+      const cutoff = this.now() - this.o.lingerMs
+      for (const [k, t] of this.lastDelivery) if (t < cutoff) this.lastDelivery.delete(k)
+      this.kick()
+    }, this.o.scanIntervalMs)
     this.scanTimer.unref()
     this.kick()
   }
@@ -109,6 +122,11 @@ export class Dispatcher {
       if (this.stopping) return
       const k = key(c.sink, c.runId)
       if (this.inFlight.has(k) || c.status === 'paused' || c.nextAttemptAt > now) continue
+      const last = this.lastDelivery.get(k)
+      if (last !== undefined) {
+        if (now - last < this.o.lingerMs) { this.later(c.runId, last + this.o.lingerMs); continue }
+        this.lastDelivery.delete(k)
+      }
       const sink = this.o.sinks.get(c.sink)
       if (sink === undefined) continue
       if ((this.active.get(c.sink) ?? 0) >= this.o.concurrency) { this.dirty.add(c.runId); continue }
@@ -117,6 +135,7 @@ export class Dispatcher {
         .catch(err => this.o.log.error({ err, runId: c.runId, sink: c.sink }, 'partition delivery crashed'))
         .finally(() => {
           this.inFlight.delete(k)
+          if (this.o.lingerMs > 0) this.lastDelivery.set(k, this.now())
           this.active.set(c.sink, (this.active.get(c.sink) ?? 1) - 1)
           // Work that waited for a free slot, or that arrived while this partition was busy.
           if (this.dirty.size > 0) this.kick()
@@ -125,11 +144,15 @@ export class Dispatcher {
     }
   }
 
+  private readonly wakeups = new Set<string>()
+
+  /** Look at `runId` again at `at` (one timer per run at a time; the periodic scan covers far times). */
   private later (runId: string, at: number): void {
-    if (this.stopping) return
+    if (this.stopping || this.wakeups.has(runId)) return
     const delay = Math.max(0, at - this.now())
     if (delay > this.o.scanIntervalMs) return // the periodic scan will find it
-    const t = setTimeout(() => { this.timers.delete(t); this.notify([runId]) }, delay)
+    this.wakeups.add(runId)
+    const t = setTimeout(() => { this.timers.delete(t); this.wakeups.delete(runId); this.notify([runId]) }, delay)
     t.unref()
     this.timers.add(t)
   }

@@ -25,8 +25,21 @@ function codePoints (s: string): number {
   return n
 }
 
+// Training jobs log the same few keys millions of times: remember the ones already found valid.
+const validKeys = new Set<string>()
+
 /** Returns a reason when `key` is not a valid metric/param/tag key, else undefined. */
 export function keyProblem (key: string): string | undefined {
+  if (validKeys.has(key)) return undefined
+  const problem = checkKey(key)
+  if (problem === undefined) {
+    if (validKeys.size >= 100_000) validKeys.clear()
+    validKeys.add(key)
+  }
+  return problem
+}
+
+function checkKey (key: string): string | undefined {
   if (key.length === 0) return 'must not be empty'
   if (codePoints(key) > MAX_KEY_LENGTH) return `is longer than ${MAX_KEY_LENGTH} characters`
   if (!KEY_CHARS.test(key)) return 'may contain only letters, digits, "_", "-", ".", "/" and spaces'

@@ -16,10 +16,28 @@ export class SqliteStore implements Store {
   private readonly appendTx: (batch: AppendRequest[]) => AppendResult[]
   private readonly graceMs: number
 
+  private readonly synchronous: 'FULL' | 'NORMAL'
+
   constructor (opts: SqliteOptions & { tokenGraceMs: number }) {
     this.db = openDatabase(opts)
+    this.synchronous = opts.synchronous
     this.graceMs = opts.tokenGraceMs
     this.appendTx = this.db.transaction((batch: AppendRequest[]) => appendInTransaction(this.db, batch, this.graceMs))
+  }
+
+  /**
+   * Delivery bookkeeping (cursor moves, retry state) need not survive a power loss: losing one
+   * only makes a sink receive a resend, which every sink makes harmless. So it commits without an
+   * fsync; the next acknowledged write (ingest, FULL) syncs the WAL, bookkeeping included.
+   */
+  private bookkeeping<T> (fn: () => T): T {
+    if (this.synchronous === 'NORMAL') return fn()
+    this.db.pragma('synchronous = NORMAL')
+    try {
+      return fn()
+    } finally {
+      this.db.pragma('synchronous = FULL')
+    }
   }
 
   private readonly statements = new Map<string, Database.Statement>()
@@ -150,7 +168,7 @@ export class SqliteStore implements Store {
   }
 
   async commitDelivery (c: Parameters<Store['commitDelivery']>[0]): Promise<void> {
-    this.db.transaction(() => {
+    this.bookkeeping(() => this.db.transaction(() => {
       this.stmt(`UPDATE sink_cursors SET delivered_seq = ?, state = ?, wake_at = ?, attempts = 0, next_attempt_at = 0,
         status = 'healthy', last_error = NULL, last_error_code = NULL, updated_at = ? WHERE sink = ? AND run_id = ?`)
         .run(c.deliveredSeq, JSON.stringify(c.state ?? null), c.wakeAt, c.now, c.sink, c.runId)
@@ -160,12 +178,12 @@ export class SqliteStore implements Store {
       for (const d of c.deadLetters) insert.run(c.sink, c.runId, d.seq, d.idx, JSON.stringify(d.record), d.code, d.message, c.now)
       const del = this.stmt('DELETE FROM dead_letters WHERE id = ? AND status = \'replay\'')
       for (const id of c.replayed) del.run(id)
-    })()
+    })())
   }
 
   async recordFailure (sink: string, runId: string, u: FailureUpdate, now: number): Promise<void> {
-    this.stmt(`UPDATE sink_cursors SET attempts = ?, next_attempt_at = ?, status = ?, last_error_code = ?, last_error = ?, updated_at = ?
-      WHERE sink = ? AND run_id = ?`).run(u.attempts, u.nextAttemptAt, u.status, u.code, u.message, now, sink, runId)
+    this.bookkeeping(() => this.stmt(`UPDATE sink_cursors SET attempts = ?, next_attempt_at = ?, status = ?, last_error_code = ?, last_error = ?, updated_at = ?
+      WHERE sink = ? AND run_id = ?`).run(u.attempts, u.nextAttemptAt, u.status, u.code, u.message, now, sink, runId))
   }
 
   async resumeCursor (sink: string, runId: string, now: number): Promise<boolean> {

@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { BenchRow } from './types.js'
+import { runNodeJson, startNode } from './lib/processes.js'
+import { seedGateway } from './lib/seed.js'
+
+interface Load { rps: number, total: number, non2xx: number, errors: number, p50: number, p99: number }
+
+const ADMIN = 'bench-admin-key-0123456789abcdef0123456789'
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8)
+const POINTS = 100
+const RUNS = 32
+
+/**
+ * Durable ingest against the same load on a no-op Fastify route: three processes (server under
+ * test, yardstick, load generator), 100 points per request, then the gateway again at half its
+ * peak rate for latency. Done for SQLite synchronous=FULL and NORMAL.
+ */
+export default async function ingestBench (): Promise<BenchRow[]> {
+  const rows: BenchRow[] = []
+  const noop = await startNode('bench/lib/noop-server.ts', {})
+  await runNodeJson<Load>('bench/lib/load.ts', { url: noop.url, auth: 'x', runIds: ['r'], connections: CONNECTIONS, durationS: 2, points: POINTS })
+  const base = await runNodeJson<Load>('bench/lib/load.ts', { url: noop.url, auth: 'x', runIds: ['r'], connections: CONNECTIONS, durationS: DURATION_S, points: POINTS })
+  await noop.stop()
+  rows.push({ bench: 'durable ingest', metric: `no-op Fastify route, req/s (${CONNECTIONS} conns)`, value: Math.round(base.rps), unit: 'req/s', target: '' })
+
+  for (const sync of ['FULL', 'NORMAL'] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'trackgate-bench-'))
+    const gw = await startNode('src/server.ts', { TRACKGATE_DATA_DIR: dir, TRACKGATE_ADMIN_KEY: ADMIN, LOG_LEVEL: 'warn', TRACKGATE_SQLITE_SYNCHRONOUS: sync })
+    try {
+      const { key, runIds } = await seedGateway(gw.url, ADMIN, RUNS)
+      const args = { url: gw.url, auth: key, runIds, connections: CONNECTIONS, points: POINTS }
+      await runNodeJson<Load>('bench/lib/load.ts', { ...args, durationS: 2 })
+      const peak = await runNodeJson<Load>('bench/lib/load.ts', { ...args, durationS: DURATION_S })
+      const half = await runNodeJson<Load>('bench/lib/load.ts', { ...args, durationS: DURATION_S, overallRate: Math.max(1, Math.round(peak.rps / 2)) })
+      const bad = peak.non2xx + peak.errors + half.non2xx + half.errors
+      rows.push(
+        { bench: 'durable ingest', metric: `synchronous=${sync}: req/s at peak (${CONNECTIONS} conns)`, value: Math.round(peak.rps), unit: 'req/s', target: '' },
+        { bench: 'durable ingest', metric: `synchronous=${sync}: points/s at peak`, value: Math.round(peak.rps * POINTS), unit: 'points/s', target: '' },
+        { bench: 'durable ingest', metric: `synchronous=${sync}: ratio to no-op route`, value: Number((peak.rps / base.rps).toFixed(2)), unit: '×', target: '≥ 0.6' },
+        { bench: 'durable ingest', metric: `synchronous=${sync}: p50 at half peak (${Math.round(half.rps)} req/s)`, value: half.p50, unit: 'ms', target: '' },
+        { bench: 'durable ingest', metric: `synchronous=${sync}: p99 at half peak`, value: half.p99, unit: 'ms', target: '< 20' },
+        { bench: 'durable ingest', metric: `synchronous=${sync}: failed requests`, value: bad, unit: 'req', target: '0' },
+        { bench: 'durable ingest', metric: `synchronous=${sync}: gateway RSS after load`, value: Math.round(gw.rssMb()), unit: 'MB', target: '' }
+      )
+    } finally {
+      await gw.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  return rows
+}

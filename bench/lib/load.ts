@@ -1,0 +1,37 @@
+import autocannon from 'autocannon'
+
+/**
+ * The load generator, run in its own process (sharing a process with the server under test
+ * halves the server's rate). Posts 100-point batches with a unique batchId each to the runs given.
+ */
+interface Args { url: string, auth: string, runIds: string[], connections: number, durationS: number, overallRate?: number, points: number }
+
+const args = JSON.parse(process.argv[2] as string) as Args
+const metrics = Array.from({ length: args.points }, (_, i) => `{"key":"train/metric_${i % 20}","value":${(0.123456789 * (i + 1)).toFixed(9)},"step":STEP,"timestamp":1795000000000}`).join(',')
+let n = 0
+const started = process.hrtime.bigint()
+const result = await autocannon({
+  url: args.url,
+  connections: args.connections,
+  duration: args.durationS,
+  ...(args.overallRate === undefined ? {} : { overallRate: args.overallRate }),
+  requests: [{
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${args.auth}` },
+    setupRequest: (req: Record<string, unknown>) => {
+      const i = n++
+      const run = args.runIds[i % args.runIds.length] as string
+      return { ...req, path: `/v1/runs/${run}/log`, body: `{"batchId":"b-${i}","metrics":[${metrics.replaceAll('STEP', String(Math.floor(i / args.runIds.length)))}]}` }
+    }
+  }]
+})
+const seconds = Number(process.hrtime.bigint() - started) / 1e9
+process.stdout.write(JSON.stringify({
+  rps: result.requests.average,
+  total: result.requests.total,
+  non2xx: result.non2xx,
+  errors: result.errors + result.timeouts,
+  p50: result.latency.p50,
+  p99: result.latency.p99,
+  seconds
+}) + '\n')
