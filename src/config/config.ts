@@ -87,7 +87,9 @@ export function toConfig (env: EnvConfig): Config {
   }
 }
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
 
 /** Validate `env` (process.env by default); throws ConfigError with a one-line message naming the variable. */
 export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { loadConfig, ConfigError } from '../../src/config/config.js'
+import { loadConfig } from '../../src/config/config.js'
 
 t.test('defaults are the embedded ones', async t => {
   const c = loadConfig({})
@@ -23,7 +23,7 @@ t.test('a bad value stops start-up with a message naming the variable', async t 
     [{ TRACKGATE_DEFAULT_SINKS: 'Tensor Board' }, /TRACKGATE_DEFAULT_SINKS/]
   ]
   for (const [env, re] of cases) {
-    t.throws(() => loadConfig(env), ConfigError, JSON.stringify(env))
+    t.throws(() => loadConfig(env), { name: 'ConfigError' }, JSON.stringify(env))
     try { loadConfig(env) } catch (err) { t.match((err as Error).message, re) }
   }
 })
