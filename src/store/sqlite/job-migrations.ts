@@ -1,0 +1,53 @@
+import type { Database } from 'better-sqlite3'
+
+/**
+ * The jobs tables, versioned apart from the run-log schema (their own `job_migrations` table) so
+ * the launch side ships migrations without touching `migrations.ts`. Append; never edit a shipped one.
+ */
+const JOB_MIGRATIONS: Array<{ version: number, sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY, project_id TEXT NOT NULL REFERENCES projects(id), run_id TEXT NOT NULL,
+        backend TEXT NOT NULL CHECK (backend IN ('sagemaker','local')), name TEXT NOT NULL, spec TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('SUBMITTING','PENDING','RUNNING','STOPPING','COMPLETED','FAILED','STOPPED','TIMED_OUT')),
+        secondary_status TEXT, failure_reason TEXT,
+        sagemaker_job_name TEXT, sagemaker_job_arn TEXT, region TEXT,
+        billable_seconds INTEGER, training_seconds INTEGER, cost TEXT, final_metrics TEXT NOT NULL DEFAULT '[]',
+        idempotency_key TEXT, request_hash TEXT,
+        pid INTEGER, pid_start TEXT, exit_code INTEGER, log_path TEXT,
+        stop_requested INTEGER NOT NULL DEFAULT 0,
+        state_key TEXT, last_modified_at INTEGER,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, started_at INTEGER, ended_at INTEGER, last_event_at INTEGER,
+        UNIQUE (project_id, idempotency_key)
+      );
+      CREATE INDEX jobs_by_project ON jobs (project_id, created_at DESC, id DESC);
+      CREATE INDEX jobs_active ON jobs (backend, status);
+      CREATE UNIQUE INDEX jobs_by_sagemaker_name ON jobs (sagemaker_job_name) WHERE sagemaker_job_name IS NOT NULL;
+      CREATE TABLE job_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL REFERENCES jobs(id),
+        at INTEGER NOT NULL, status TEXT NOT NULL, secondary_status TEXT, message TEXT, source TEXT NOT NULL
+      );
+      CREATE INDEX job_events_by_job ON job_events (job_id, id);
+    `
+  }
+]
+
+export const LATEST_JOB_SCHEMA_VERSION = JOB_MIGRATIONS[JOB_MIGRATIONS.length - 1]?.version ?? 0
+
+export function migrateJobs (db: Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS job_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)')
+  const row = db.prepare('SELECT MAX(version) AS v FROM job_migrations').get() as { v: number | null }
+  const current = row.v ?? 0
+  if (current > LATEST_JOB_SCHEMA_VERSION) {
+    throw new Error(`the jobs schema (v${current}) is newer than this gateway (v${LATEST_JOB_SCHEMA_VERSION}); upgrade the gateway`)
+  }
+  for (const m of JOB_MIGRATIONS) {
+    if (m.version <= current) continue
+    db.transaction(() => {
+      db.exec(m.sql)
+      db.prepare('INSERT INTO job_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now())
+    })()
+  }
+}
