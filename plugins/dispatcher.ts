@@ -7,12 +7,13 @@ import { Backpressure } from '../src/ingest/backpressure.js'
 import { MetricsView } from '../src/runs/metrics-view.js'
 import { MetricsRegistry, defineGatewayMetrics } from '../src/observability/metrics-registry.js'
 import { collectSinkMetrics } from '../src/observability/sink-metrics.js'
-import { createTensorboardSink } from '../src/sinks/tensorboard/tensorboard-sink.js'
+import { configuredSinks, type ConfiguredSinks } from '../src/sinks/configured-sinks.js'
 import type { Sink } from '../src/sinks/sink.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     sinks: Map<string, Sink>
+    sinkTargets: Omit<ConfiguredSinks, 'sinks'>
     dispatcher: Dispatcher
     committer: GroupCommitter
     backpressure: Backpressure
@@ -22,7 +23,7 @@ declare module 'fastify' {
 }
 
 export interface DispatcherPluginOptions {
-  /** Sinks besides TensorBoard (MLflow, W&B, or a test's fake sink), by name. */
+  /** Sinks besides TensorBoard, MLflow and W&B (a test's fake sink), by name. */
   extraSinks?: Sink[]
   retryPolicy?: RetryPolicy
 }
@@ -30,9 +31,8 @@ export interface DispatcherPluginOptions {
 /** The fan-out: sinks, dispatcher, group commit and back-pressure. Stops before the store closes. */
 export default fp(async function dispatcherPlugin (app: FastifyInstance, opts: DispatcherPluginOptions) {
   const c = app.config
-  const sinks = new Map<string, Sink>()
-  sinks.set('tensorboard', createTensorboardSink({ logdir: c.tensorboardDir, fsync: c.tensorboardFsync }))
-  for (const s of opts.extraSinks ?? []) sinks.set(s.name, s)
+  const configured = configuredSinks(c, app.store, opts.extraSinks)
+  const sinks = configured.sinks
   for (const name of c.defaultSinks) {
     if (!sinks.has(name)) throw new Error(`TRACKGATE_DEFAULT_SINKS names ${name}, which is not configured (configured: ${[...sinks.keys()].join(', ')})`)
   }
@@ -53,6 +53,7 @@ export default fp(async function dispatcherPlugin (app: FastifyInstance, opts: D
   metrics.addCollector(() => collectSinkMetrics(app.store, dispatcher, [...sinks.keys()], c))
 
   app.decorate('sinks', sinks)
+  app.decorate('sinkTargets', { available: configured.available, forgetTarget: configured.forgetTarget })
   app.decorate('dispatcher', dispatcher)
   app.decorate('committer', new GroupCommitter(app.store, runs => dispatcher.notify(runs)))
   app.decorate('backpressure', backpressure)

@@ -21,6 +21,7 @@ export const NotFound = createError('TG_NOT_FOUND', '%s not found', 404)
 export const ParamConflict = createError('TG_PARAM_CONFLICT', 'param %s is already %s and params are immutable (got %s)', 409)
 export const RunEnded = createError('TG_RUN_ENDED', 'run %s has ended (%s) and accepts no more records', 409)
 export const Conflict = createError('TG_CONFLICT', '%s', 409)
+export const SinkNotConfigured = createError('TG_SINK_NOT_CONFIGURED', 'sink %s has no target for this project: set one with PUT /v1/projects/{id}/targets/%s or in the gateway\'s environment', 400)
 export const UnknownSink = createError('TG_UNKNOWN_SINK', 'sink %s is not configured on this gateway (configured: %s)', 400)
 
 // Capacity

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import { errors, IdParams, Page } from './schemas/common.js'
 import { CreatedRunSchema, CreateRunBody, FinishBody, ListRunsQuery, RunSchema } from './schemas/runs.js'
 import { hashSecret, newId, newSecret } from '../util/ids.js'
-import { BadRequest, Conflict, InvalidKey, InvalidValue, UnknownSink } from '../errors.js'
+import { BadRequest, Conflict, InvalidKey, InvalidValue, SinkNotConfigured, UnknownSink } from '../errors.js'
 import { decodeCursor, encodeCursor, runDto } from '../runs/run-dto.js'
 import { keyProblem, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, valueLengthProblem } from '../domain/limits.js'
 import type { TerminalStatus } from '../domain/records.js'
@@ -35,7 +35,10 @@ const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const projectId = app.projectOf(request)
     const b = request.body
     const sinks = b.sinks ?? app.config.defaultSinks
-    for (const s of sinks) if (!app.sinks.has(s)) throw new UnknownSink(s, [...app.sinks.keys()].join(', '))
+    for (const s of sinks) {
+      if (!app.sinks.has(s)) throw new UnknownSink(s, [...app.sinks.keys()].join(', '))
+      if (!await app.sinkTargets.available(projectId, s)) throw new SinkNotConfigured(s, s)
+    }
     checkMap('params', b.params ?? {}, MAX_PARAM_VALUE_LENGTH)
     checkMap('tags', b.tags ?? {}, MAX_TAG_VALUE_LENGTH)
     const id = newId()

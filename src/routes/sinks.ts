@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errors, IdParams, Uuid } from './schemas/common.js'
 import { SinkName } from './schemas/runs.js'
-import { Conflict, NotFound, UnknownSink } from '../errors.js'
+import { Conflict, NotFound, SinkNotConfigured, UnknownSink } from '../errors.js'
 import type { Cursor } from '../store/store.js'
 
 const SinkStatus = Type.Object({
@@ -50,6 +50,7 @@ const sinkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const run = await app.visibleRun(request, request.params.id)
     const { sink } = request.body
     if (!app.sinks.has(sink)) throw new UnknownSink(sink, [...app.sinks.keys()].join(', '))
+    if (!await app.sinkTargets.available(run.projectId, sink)) throw new SinkNotConfigured(sink, sink)
     if (!await app.store.addCursor(run.id, sink, Date.now())) throw new Conflict(`sink ${sink} is already enabled on run ${run.id}`)
     app.dispatcher.notify([run.id])
     request.log.info({ runId: run.id, sink }, 'sink added to run')

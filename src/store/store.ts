@@ -124,6 +124,12 @@ export interface Store {
   recordFailure (sink: string, runId: string, u: FailureUpdate, now: number): Promise<void>
   resumeCursor (sink: string, runId: string, now: number): Promise<boolean>
 
+  // per-project sink targets (secrets included: never returned by the API)
+  getSinkTarget (projectId: string, sink: string): Promise<Record<string, unknown> | undefined>
+  putSinkTarget (projectId: string, sink: string, config: Record<string, unknown>, now: number): Promise<void>
+  deleteSinkTarget (projectId: string, sink: string): Promise<boolean>
+  listSinkTargets (projectId: string): Promise<Array<{ sink: string, config: Record<string, unknown>, updatedAt: number }>>
+
   // dead letters
   listDeadLetters (projectId: string, f: { runId?: string, sink?: string, limit: number, afterId?: number }): Promise<DeadLetter[]>
   getDeadLetter (id: number): Promise<DeadLetter | undefined>

@@ -55,6 +55,16 @@ const MIGRATIONS: Array<{ version: number, sql: string }> = [
       );
       CREATE INDEX dead_letters_by_run ON dead_letters (run_id, sink, status);
     `
+  },
+  {
+    version: 2,
+    sql: `
+      CREATE TABLE sink_targets (
+        project_id TEXT NOT NULL REFERENCES projects(id), sink TEXT NOT NULL,
+        config TEXT NOT NULL, updated_at INTEGER NOT NULL,
+        PRIMARY KEY (project_id, sink)
+      ) WITHOUT ROWID;
+    `
   }
 ]
 

@@ -192,6 +192,25 @@ export class SqliteStore implements Store {
     return res.changes > 0
   }
 
+  async getSinkTarget (projectId: string, sink: string): Promise<Record<string, unknown> | undefined> {
+    const r = this.stmt('SELECT config FROM sink_targets WHERE project_id = ? AND sink = ?').get(projectId, sink) as { config: string } | undefined
+    return r === undefined ? undefined : JSON.parse(r.config) as Record<string, unknown>
+  }
+
+  async putSinkTarget (projectId: string, sink: string, config: Record<string, unknown>, now: number): Promise<void> {
+    this.stmt(`INSERT INTO sink_targets (project_id, sink, config, updated_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (project_id, sink) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at`).run(projectId, sink, JSON.stringify(config), now)
+  }
+
+  async deleteSinkTarget (projectId: string, sink: string): Promise<boolean> {
+    return this.stmt('DELETE FROM sink_targets WHERE project_id = ? AND sink = ?').run(projectId, sink).changes > 0
+  }
+
+  async listSinkTargets (projectId: string): Promise<Array<{ sink: string, config: Record<string, unknown>, updatedAt: number }>> {
+    const rows = this.stmt('SELECT sink, config, updated_at FROM sink_targets WHERE project_id = ? ORDER BY sink').all(projectId) as Array<{ sink: string, config: string, updated_at: number }>
+    return rows.map(r => ({ sink: r.sink, config: JSON.parse(r.config) as Record<string, unknown>, updatedAt: r.updated_at }))
+  }
+
   async listDeadLetters (projectId: string, f: { runId?: string, sink?: string, limit: number, afterId?: number }): Promise<DeadLetter[]> {
     const rows = this.stmt(`SELECT d.*, r.project_id FROM dead_letters d JOIN runs r ON r.id = d.run_id
       WHERE r.project_id = @projectId AND (@runId IS NULL OR d.run_id = @runId) AND (@sink IS NULL OR d.sink = @sink) AND d.id > @afterId
