@@ -15,7 +15,7 @@ import unittest
 from typing import Any, Dict, List
 
 from . import CONTAINERS
-from .harness import FakeGateway, free_port
+from .harness import FakeGateway, RealGateway, free_port, real_gateway_reason
 
 import common
 
@@ -227,8 +227,16 @@ class SimulatorTests(unittest.TestCase):
         _, err = p.communicate(timeout=30)
         self.assertEqual(p.returncode, 143, err)
 
-    def test_reports_through_client(self) -> None:
-        gw = FakeGateway(os.path.join(self.tmp, "gw"))
+    def test_reports_through_client_fake_gateway(self) -> None:
+        self._reports_through_client(FakeGateway)
+
+    @unittest.skipIf(real_gateway_reason() is not None, "real gateway: %s" % real_gateway_reason())
+    def test_reports_through_client_real_gateway(self) -> None:
+        self._reports_through_client(RealGateway)
+
+    def _reports_through_client(self, cls: Any) -> None:
+        os.makedirs(os.path.join(self.tmp, "gw"))
+        gw = cls(os.path.join(self.tmp, "gw"))
         gw.start()
         self.addCleanup(gw.stop)
         run_id, token = gw.create_run()
