@@ -42,10 +42,10 @@ export default fp(async function errorsPlugin (app: FastifyInstance) {
         message = `internal error (request ${request.id})`
       }
     }
-    void reply.code(status).send({ statusCode: status, code, error: STATUS_CODES[status] ?? 'Error', message })
+    reply.code(status).send({ statusCode: status, code, error: STATUS_CODES[status] ?? 'Error', message })
   })
 
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ statusCode: 404, code: 'TG_NOT_FOUND', error: 'Not Found', message: `route ${request.method} ${request.url.split('?')[0]} not found` })
+    reply.code(404).send({ statusCode: 404, code: 'TG_NOT_FOUND', error: 'Not Found', message: `route ${request.method} ${request.url.split('?')[0]} not found` })
   })
 }, { name: 'errors' })

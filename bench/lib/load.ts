@@ -18,7 +18,7 @@ const result = await autocannon({
   requests: [{
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${args.auth}` },
-    setupRequest: (req: Record<string, unknown>) => {
+    setupRequest: (req: autocannon.Request) => {
       const i = n++
       const run = args.runIds[i % args.runIds.length] as string
       return { ...req, path: `/v1/runs/${run}/log`, body: `{"batchId":"b-${i}","metrics":[${metrics.replaceAll('STEP', String(Math.floor(i / args.runIds.length)))}]}` }

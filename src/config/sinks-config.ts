@@ -18,7 +18,7 @@ export const SinksEnvSchema = {
   TRACKGATE_WANDB_ROW_IDLE_MS: Type.Integer({ minimum: 10, maximum: 3600000, default: 5000 })
 }
 
-const SinksEnv = Type.Object(SinksEnvSchema)
+type SinksEnv = ReturnType<typeof Type.Object<typeof SinksEnvSchema>>
 
 export interface SinksConfig {
   /** Gateway-wide MLflow target, when MLFLOW_TRACKING_URI is set. */
@@ -33,7 +33,7 @@ export interface SinksConfig {
 const defined = <T extends Record<string, unknown>>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 
-export function toSinksConfig (env: Static<typeof SinksEnv>): SinksConfig {
+export function toSinksConfig (env: Static<SinksEnv>): SinksConfig {
   return {
     mlflow: env.MLFLOW_TRACKING_URI === undefined
       ? undefined

@@ -25,7 +25,7 @@ export class GroupCommitter {
       this.queue.push({ req, resolve, reject })
       if (!this.scheduled) {
         this.scheduled = true
-        setImmediate(() => { void this.flush() })
+        setImmediate(() => { this.flush().catch(() => {}) })
       }
     })
   }
@@ -44,7 +44,7 @@ export class GroupCommitter {
     } catch (err) {
       for (const w of group) w.reject(err)
     } finally {
-      if (this.queue.length > 0) setImmediate(() => { void this.flush() })
+      if (this.queue.length > 0) setImmediate(() => { this.flush().catch(() => {}) })
       else this.scheduled = false
     }
   }

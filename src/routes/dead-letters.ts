@@ -22,8 +22,17 @@ const DeadLetterSchema = Type.Object({
 const IdParam = Type.Object({ id: Type.Integer({ minimum: 1 }) })
 
 const dto = (d: DeadLetter) => ({
-  id: d.id, sink: d.sink, runId: d.runId, seq: d.seq, idx: d.idx, record: d.record, code: d.code, message: d.message,
-  status: d.status, attempts: d.attempts, createdAt: new Date(d.createdAt).toISOString()
+  id: d.id,
+  sink: d.sink,
+  runId: d.runId,
+  seq: d.seq,
+  idx: d.idx,
+  record: d.record,
+  code: d.code,
+  message: d.message,
+  status: d.status,
+  attempts: d.attempts,
+  createdAt: new Date(d.createdAt).toISOString()
 })
 
 /** Records a sink refused for good: listed, replayed once the cause is fixed, or discarded. */

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors, IdParams } from './schemas/common.js'
-import { LogAccepted, LogBody } from './schemas/runs.js'
+import { LogAccepted, LogBodySchema } from './schemas/runs.js'
 import { toAppendRequest } from '../ingest/validate-batch.js'
 import { Backpressure, NotFound, ParamConflict, RunEnded, ShuttingDown, StoreFull } from '../errors.js'
 
@@ -21,7 +21,7 @@ const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Answered 202 only after a durable commit. A repeated `batchId` is stored once and answered with `duplicate: true`. ' +
         '429 with Retry-After when the gateway is over its backlog or store high-water mark; 413 above the size limits.',
       params: IdParams,
-      body: LogBody,
+      body: LogBodySchema,
       response: { 202: LogAccepted, ...errors(400, 401, 403, 404, 409, 413, 415, 429, 503, 507) }
     }
   }, async (request, reply) => {
@@ -30,7 +30,7 @@ const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const pressure = app.backpressure.current()
     if (pressure.over) {
       app.metricsRegistry.inc('trackgate_ingest_rejected_total', { reason: 'backpressure' })
-      void reply.header('retry-after', String(pressure.retryAfterS))
+      reply.header('retry-after', String(pressure.retryAfterS))
       throw new Backpressure(pressure.reason, pressure.retryAfterS)
     }
     let req

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errors, IdParams, Page } from './schemas/common.js'
-import { CreatedRunSchema, CreateRunBody, FinishBody, ListRunsQuery, RunSchema } from './schemas/runs.js'
+import { CreatedRunSchema, CreateRunBodySchema, FinishBody, ListRunsQuery, RunSchema } from './schemas/runs.js'
 import { hashSecret, newId, newSecret } from '../util/ids.js'
 import { BadRequest, Conflict, InvalidKey, InvalidValue, SinkNotConfigured, UnknownSink } from '../errors.js'
 import { decodeCursor, encodeCursor, runDto } from '../runs/run-dto.js'
@@ -28,7 +28,7 @@ const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['runs'],
       summary: 'Create a run; the answer holds its callback token, shown only here',
-      body: CreateRunBody,
+      body: CreateRunBodySchema,
       response: { 201: CreatedRunSchema, ...errors(400, 401, 403) }
     }
   }, async (request, reply) => {

@@ -107,7 +107,7 @@ t.test('auth failure pauses the partition until resumed; a new sink backfills fr
 
   late.setPoison(r => r.kind === 'metric')
   await g.call('POST', `/v1/runs/${run.id}/log`, { auth: run.token, body: { batchId: 'c', metrics: [{ key: 'x', value: 2, step: 2 }] } })
-  const dl = await eventually(async () => (await g.call('GET', `/v1/dead-letters?sink=late`, { auth: p.keys.read })).body.items[0], 5000, 'dead letter')
+  const dl = await eventually(async () => (await g.call('GET', '/v1/dead-letters?sink=late', { auth: p.keys.read })).body.items[0], 5000, 'dead letter')
   t.equal((await g.call('DELETE', `/v1/dead-letters/${dl.id}`, { auth: p.keys.write })).status, 204)
   t.equal((await g.call('GET', '/v1/dead-letters', { auth: p.keys.read })).body.items.length, 0)
   const other = await seedProject(g, 'other')

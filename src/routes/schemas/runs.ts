@@ -17,14 +17,14 @@ export const RunSchema = Type.Object({
   endedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
 }, { $id: 'Run', title: 'Run' })
 
-export const CreateRunBody = Type.Object({
+export const CreateRunBodySchema = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 250 })),
   experiment: Type.Optional(Type.String({ minLength: 1, maxLength: 250 })),
   tags: Type.Optional(StringMap(100, 'Run tags (mutable)')),
   params: Type.Optional(StringMap(100, 'Run params (immutable once set)')),
   sinks: Type.Optional(Type.Array(SinkName, { maxItems: 8, uniqueItems: true, description: 'Sinks to fan out to; default: the gateway\'s TRACKGATE_DEFAULT_SINKS' }))
 }, { additionalProperties: false })
-export type CreateRunBody = Static<typeof CreateRunBody>
+export type CreateRunBody = Static<typeof CreateRunBodySchema>
 
 export const CreatedRunSchema = Type.Intersect([Type.Ref('Run'), Type.Object({
   token: Type.String({ description: 'Callback token for this run; shown only here' }),
@@ -47,13 +47,13 @@ export const MetricIn = Type.Object({
   timestamp: Type.Optional(Type.Number({ minimum: 0, description: 'ms since the epoch; default: time of receipt' }))
 }, { additionalProperties: false })
 
-export const LogBody = Type.Object({
+export const LogBodySchema = Type.Object({
   batchId: Type.String({ minLength: 1, maxLength: 128, description: 'Client-chosen id; a retried batch with the same id is stored once' }),
   metrics: Type.Optional(Type.Array(MetricIn)),
   params: Type.Optional(Type.Record(Type.String(), Type.String())),
   tags: Type.Optional(Type.Record(Type.String(), Type.String()))
 }, { additionalProperties: false })
-export type LogBody = Static<typeof LogBody>
+export type LogBody = Static<typeof LogBodySchema>
 
 export const LogAccepted = Type.Object({
   accepted: Type.Integer({ description: 'Records stored for this batch id' }),
