@@ -2,8 +2,17 @@ import type { Cursor, DeadLetter, Run, SinkState, Role, ApiKey } from '../store.
 import type { RunStatus } from '../../domain/run-status.js'
 
 export interface RunRow {
-  id: string, project_id: string, name: string, experiment: string, status: string, tags: string
-  job_name: string | null, head_seq: number, created_at: number, ended_at: number | null, token_hash: string
+  id: string,
+  project_id: string,
+  name: string,
+  experiment: string,
+  status: string,
+  tags: string
+  job_name: string | null,
+  head_seq: number,
+  created_at: number,
+  ended_at: number | null,
+  token_hash: string
 }
 
 export const toRun = (r: RunRow): Run => ({
@@ -21,9 +30,18 @@ export const toRun = (r: RunRow): Run => ({
 })
 
 export interface CursorRow {
-  sink: string, run_id: string, delivered_seq: number, head_seq: number, state: string | null, status: string
-  attempts: number, next_attempt_at: number, wake_at: number | null, last_error: string | null
-  last_error_code: string | null, updated_at: number
+  sink: string,
+  run_id: string,
+  delivered_seq: number,
+  head_seq: number,
+  state: string | null,
+  status: string
+  attempts: number,
+  next_attempt_at: number,
+  wake_at: number | null,
+  last_error: string | null
+  last_error_code: string | null,
+  updated_at: number
 }
 
 export const toCursor = (r: CursorRow): Cursor => ({
@@ -42,8 +60,18 @@ export const toCursor = (r: CursorRow): Cursor => ({
 })
 
 export interface DeadLetterRow {
-  id: number, sink: string, run_id: string, project_id: string, seq: number, idx: number, record: string
-  code: string, message: string, status: string, attempts: number, created_at: number
+  id: number,
+  sink: string,
+  run_id: string,
+  project_id: string,
+  seq: number,
+  idx: number,
+  record: string
+  code: string,
+  message: string,
+  status: string,
+  attempts: number,
+  created_at: number
 }
 
 export const toDeadLetter = (r: DeadLetterRow): DeadLetter => ({
