@@ -8,6 +8,7 @@ import storePlugin from '../plugins/store.js'
 import authPlugin from '../plugins/auth.js'
 import dispatcherPlugin, { type DispatcherPluginOptions } from '../plugins/dispatcher.js'
 import docsPlugin from '../plugins/docs.js'
+import launcherPlugin, { type LauncherPluginOptions } from '../plugins/launcher.js'
 import projectRoutes from './routes/projects.js'
 import runRoutes from './routes/runs.js'
 import ingestRoutes from './routes/ingest.js'
@@ -15,8 +16,10 @@ import runReadRoutes from './routes/run-reads.js'
 import sinkRoutes from './routes/sinks.js'
 import deadLetterRoutes from './routes/dead-letters.js'
 import healthRoutes from './routes/health.js'
+import jobRoutes from './routes/jobs.js'
+import sagemakerEventRoutes from './routes/sagemaker-events.js'
 
-export interface BuildOptions extends DispatcherPluginOptions {
+export interface BuildOptions extends DispatcherPluginOptions, LauncherPluginOptions {
   /** Where log lines go (tests capture them); stdout by default. */
   logStream?: NodeJS.WritableStream
 }
@@ -35,6 +38,7 @@ export async function build (config: Config, opts: BuildOptions = {}): Promise<F
   await app.register(storePlugin, { config })
   await app.register(authPlugin)
   await app.register(dispatcherPlugin, opts)
+  await app.register(launcherPlugin, opts)
   await app.register(docsPlugin)
   await app.register(healthRoutes)
   await app.register(projectRoutes)
@@ -43,5 +47,7 @@ export async function build (config: Config, opts: BuildOptions = {}): Promise<F
   await app.register(runReadRoutes)
   await app.register(sinkRoutes)
   await app.register(deadLetterRoutes)
+  await app.register(jobRoutes)
+  await app.register(sagemakerEventRoutes)
   return app as unknown as FastifyInstance
 }

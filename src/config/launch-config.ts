@@ -19,8 +19,7 @@ export const LaunchEnvSchema = {
   TRACKGATE_SAGEMAKER_DESCRIBE_RPS: Type.Number({ exclusiveMinimum: 0, maximum: 1000, default: 5 })
 }
 
-const LaunchEnv = Type.Object(LaunchEnvSchema)
-type LaunchEnv = Static<typeof LaunchEnv>
+type LaunchEnv = Static<ReturnType<typeof Type.Object<typeof LaunchEnvSchema>>>
 
 export interface LaunchConfig {
   sagemakerRoleArn: string | undefined
