@@ -25,6 +25,8 @@ export interface LauncherPluginOptions {
     localWatchMs?: number
     /** First delay of a CreateTrainingJob resubmission after a transient failure (ms). */
     createRetryBaseMs?: number
+    /** Wraps each SageMaker client (tests inject faults such as a lost create answer). */
+    wrapSageMakerApi?: (api: SageMakerApi) => SageMakerApi
   }
 }
 
@@ -51,8 +53,9 @@ export default fp(async function launcherPlugin (app: FastifyInstance, opts: Lau
   const sm = opts.launch?.sagemaker ?? {}
   const apis: SageMakerApi[] = []
   const api = (maxAttempts: number): SageMakerApi => {
-    const a = createSageMakerApi({ region: c.region, maxAttempts, ...sm })
-    apis.push(a)
+    const raw = createSageMakerApi({ region: c.region, maxAttempts, ...sm })
+    apis.push(raw)
+    const a = opts.launch?.wrapSageMakerApi?.(raw) ?? raw
     return a
   }
   const tracker = new SageMakerTracker({ api: api(1), service, jobs: jobStore, config: c, log: app.log })

@@ -52,7 +52,8 @@ const isJobCursor = (v: unknown): v is { c: number, i: string } =>
 const TOKEN = /tgr_[A-Za-z0-9_-]{20,}/g
 
 const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addSchema(JobSpecBody)
+  // The body schema stays inline: the gateway's own validator (no coercion, no stripping) does not
+  // resolve $refs to shared schemas, so a Ref here would fall back to Fastify's default Ajv.
   app.addSchema(JobSchema)
   const service = app.jobService
 
@@ -86,7 +87,7 @@ const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['jobs'],
       summary: 'Launch a training job (SageMaker or local) with its own run; retry safely with Idempotency-Key',
       headers: CreateJobHeaders,
-      body: Type.Ref('JobSpec'),
+      body: JobSpecBody,
       response: { 201: Type.Ref('Job'), ...errors(400, 401, 403, 409) }
     }
   }, async (request, reply) => {

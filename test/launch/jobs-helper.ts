@@ -1,6 +1,10 @@
 import type { Config } from '../../src/config/config.js'
 import type { LaunchConfig } from '../../src/config/launch-config.js'
-import { eventually, type Gateway } from '../helper.js'
+import { eventually, seedProject, startGateway, tempDir, testConfig, type Gateway } from '../helper.js'
+import type { SageMakerApi } from '../../src/launch/sagemaker/client.js'
+import { startSageMakerEmulator, type EmulatorOptions, type SageMakerEmulator } from '../emulators/sagemaker/index.js'
+
+interface Tap { teardown (fn: () => unknown): void }
 
 /** A config override that changes launch settings only. */
 export function launchConfig (base: LaunchConfig, patch: Partial<LaunchConfig>): Partial<Config> {
@@ -37,3 +41,51 @@ export function killGroup (pid: number | null | undefined): void {
   if (pid === null || pid === undefined) return
   try { process.kill(-pid, 'SIGKILL') } catch {}
 }
+
+export const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole'
+export const EVENTS_SECRET = 'test-eventbridge-secret-0123456789'
+export const AWS_TEST_CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }
+
+/** A valid SageMaker job body (the DDP fixture's spec); each test changes what it needs. */
+export function smSpec (overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'monai-seg',
+    backend: 'sagemaker',
+    model: 'SegResNet',
+    strategy: 'ddp',
+    instanceType: 'ml.g5.12xlarge',
+    instanceCount: 2,
+    framework: { version: '2.5.1', pythonVersion: 'py311', sourceS3Uri: 's3://my-bucket/code/sourcedir.tar.gz', entryPoint: 'train.py' },
+    hyperparameters: { epochs: 3, lr: 0.0003, roi_size: [96, 96, 96] },
+    data: { train: 's3://my-bucket/data/train', valid: 's3://my-bucket/data/valid' },
+    outputS3Uri: 's3://my-bucket/output',
+    checkpointS3Uri: 's3://my-bucket/ckpt',
+    experiment: 'seg',
+    ...overrides
+  }
+}
+
+export interface SmSetup { g: Gateway, emu: SageMakerEmulator, emuOptions: EmulatorOptions, p: Awaited<ReturnType<typeof seedProject>> }
+
+/**
+ * The SageMaker emulator and a gateway pointed at it (fast polls); with `events`, the emulator
+ * posts EventBridge events to the gateway's webhook.
+ */
+export async function startWithEmulator (t: Tap, o: { emulator?: EmulatorOptions, launch?: Partial<LaunchConfig>, events?: boolean, dataDir?: string, wrapApi?: (api: SageMakerApi) => SageMakerApi } = {}): Promise<SmSetup> {
+  const emuOptions: EmulatorOptions = { timings: { startingMs: 60, downloadingMs: 60, trainingMs: 250, uploadingMs: 60, stoppingMs: 60 }, container: { epochs: 2, stepsPerEpoch: 5 }, ...o.emulator }
+  const emu = await startSageMakerEmulator(emuOptions)
+  t.teardown(emu.close)
+  const dataDir = o.dataDir ?? tempDir(t)
+  const base = testConfig(dataDir, { TRACKGATE_SAGEMAKER_ROLE_ARN: ROLE, ...(o.events === true && { TRACKGATE_EVENTS_SECRET: EVENTS_SECRET }) }).launch
+  const g = await startGateway(t, {
+    dataDir,
+    env: { TRACKGATE_SAGEMAKER_ROLE_ARN: ROLE, ...(o.events === true && { TRACKGATE_EVENTS_SECRET: EVENTS_SECRET }) },
+    config: launchConfig(base, { pollMinMs: 20, pollMaxMs: 100, pollWithEventsMs: 2000, describePerSecond: 200, ...o.launch }),
+    build: { launch: { sagemaker: { endpoint: emu.url, credentials: AWS_TEST_CREDENTIALS }, createRetryBaseMs: 20, ...(o.wrapApi !== undefined && { wrapSageMakerApi: o.wrapApi }) } }
+  })
+  if (o.events === true) emuOptions.eventBridge = { url: `${g.url}/v1/events/sagemaker`, secret: EVENTS_SECRET }
+  const p = await seedProject(g)
+  return { g, emu, emuOptions, p }
+}
+
+export const describes = (emu: SageMakerEmulator): number => emu.requests.filter(r => r.operation === 'DescribeTrainingJob').length

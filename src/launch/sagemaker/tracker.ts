@@ -146,10 +146,14 @@ export class SageMakerTracker {
       if (err instanceof ThrottlingError) {
         this.stats.throttled++
         // One shared budget: throttling anywhere slows everyone (AIMD), with a jittered pause.
-        this.rate = Math.max(this.o.config.describePerSecond / 64, this.rate / 2)
-        this.throttleBackoffMs = Math.min(60000, Math.max(500, this.throttleBackoffMs * 2))
-        this.pausedUntil = Date.now() + this.jitter(this.throttleBackoffMs)
-        t.nextAt = this.pausedUntil
+        // Polls already in flight when the first throttle came back are one wave, not many.
+        if (Date.now() >= this.pausedUntil) {
+          this.rate = Math.max(this.o.config.describePerSecond / 64, this.rate / 2)
+          const base = Math.min(1000, this.o.config.pollMinMs)
+          this.throttleBackoffMs = Math.min(Math.min(60000, this.o.config.pollMaxMs), Math.max(base, this.throttleBackoffMs * 2))
+          this.pausedUntil = Date.now() + this.jitter(this.throttleBackoffMs)
+        }
+        t.nextAt = this.pausedUntil + this.jitter(this.o.config.pollMinMs)
         if (this.stats.throttled % 50 === 1) this.o.log.warn({ rate: this.rate, pauseMs: this.throttleBackoffMs }, 'SageMaker throttled DescribeTrainingJob; slowing down')
       } else if (err instanceof JobNotFoundError) {
         this.tracked.delete(t.jobId)
