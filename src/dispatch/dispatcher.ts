@@ -32,6 +32,13 @@ export interface DispatcherOptions {
   now?: () => number
 }
 
+class StoreCommitError extends Error {
+  readonly code = 'TG_STORE_COMMIT'
+  constructor (cause: unknown) {
+    super(`could not commit the delivery: ${(cause as Error).message}`, { cause })
+  }
+}
+
 const key = (sink: string, runId: string): string => `${sink}\u0000${runId}`
 const ENTRIES_PER_READ = 256
 
@@ -89,8 +96,11 @@ export class Dispatcher {
     if (this.scanTimer !== undefined) clearInterval(this.scanTimer)
     for (const t of this.timers) clearTimeout(t)
     const all = Promise.allSettled([...this.inFlight.values()])
-    const timer = new Promise(resolve => setTimeout(resolve, graceMs).unref())
+    // Not unref'd: the grace must hold the process open even when nothing else does.
+    let graceTimer: NodeJS.Timeout | undefined
+    const timer = new Promise(resolve => { graceTimer = setTimeout(resolve, graceMs) })
     await Promise.race([all, timer])
+    clearTimeout(graceTimer)
     this.abort.abort()
     await all
     await Promise.allSettled([...this.o.sinks.values()].map(async s => await s.close?.()))
@@ -182,7 +192,13 @@ export class Dispatcher {
         const out = await deliverWithBisect(sink, { ...ctx, state }, records)
         deadLetters.push(...out.deadLetters)
         const wakeAt = out.result.wakeAt ?? null
-        await this.o.store.commitDelivery({ sink: sink.name, runId: run.id, deliveredSeq: lastSeq, state: out.result.state, wakeAt, deadLetters, replayed, now: this.now() })
+        try {
+          await this.o.store.commitDelivery({ sink: sink.name, runId: run.id, deliveredSeq: lastSeq, state: out.result.state, wakeAt, deadLetters, replayed, now: this.now() })
+        } catch (err) {
+          // The sink has the records but we could not record it (disk full, say): not the sink's
+          // fault. Retry later; the resend is harmless.
+          throw new StoreCommitError(err)
+        }
         this.o.metrics.inc('trackgate_sink_sent_records_total', { sink: sink.name }, records.length - out.deadLetters.length + replayed.length)
         if (deadLetters.length > 0) {
           this.o.metrics.inc('trackgate_sink_dead_lettered_total', { sink: sink.name }, deadLetters.length)
@@ -215,7 +231,9 @@ export class Dispatcher {
   }
 
   private async recordFailure (sink: Sink, cursor: Cursor, err: unknown): Promise<void> {
-    const c = classifyFailure(err, this.abort.signal.aborted)
+    const c = err instanceof StoreCommitError
+      ? { action: 'retry' as const, code: err.code, message: err.message, retryAfterMs: undefined }
+      : classifyFailure(err, this.abort.signal.aborted)
     if (c.action === 'shutdown') return // not a failure: the cursor stays where it is
     const attempts = cursor.attempts + 1
     const now = this.now()

@@ -80,15 +80,8 @@ t.test('SIGKILL after the sink wrote a later batch, before its cursor commit: ex
   await scenario(t, 2)
 })
 
-// BUG (src/sinks/tensorboard/tensorboard-sink.ts, deliver → newFile, lines ~45-49 and ~58): with no
-// committed state (state === null: the run's first delivery, or any delivery before the first
-// cursor commit) the sink creates a NEW event file whose name comes from Date.now(). If the process
-// dies after writing it and before the cursor commit, the restarted gateway again sees state null
-// and writes the same records into another new file, leaving the first one in the run directory:
-// TensorBoard (and readScalars) then show every point of that delivery twice. Truncation to the
-// committed offset cannot help because the orphan is a different file. The scenario runs; its final
-// assertion is marked todo until fixed (e.g. a file name derived only from the run, or removing /
-// reusing this run's uncommitted files). Remove the todo string once the sink is fixed.
+// Regression: the first event file's name depends on the run only, so a kill between writing a
+// run's first batch and committing its cursor makes the retry overwrite that same file.
 t.test('SIGKILL after the sink wrote a run\'s FIRST batch, before its cursor commit: exactly once', async (t) => {
-  await scenario(t, 1, 'BUG tensorboard-sink: the uncommitted first event file is orphaned and its points are written again into a second file')
+  await scenario(t, 1)
 })

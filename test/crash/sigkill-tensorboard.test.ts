@@ -20,14 +20,8 @@ const RUNS = 3
 const WRITERS = 3 // concurrent writers per run, each with its own tags, sequential per writer
 const STEPS = 5 // steps per batch; a batch holds STEPS × 2 points (w<j>/loss, w<j>/acc)
 
-// BUG (src/sinks/tensorboard/tensorboard-sink.ts, deliver → newFile): with no committed state
-// (a run's first delivery) the sink writes a NEW event file named after Date.now(); a kill after that
-// write and before the cursor commit leaves the file behind, and the restarted gateway (state still
-// null) writes the same records into another new file, so TensorBoard shows them twice. It is
-// reproduced deterministically in sigkill-commit-window.test.ts; here a kill that lands in that
-// window is reported as a todo (the orphan's points are excluded from the hard checks), while
-// every other duplicate, loss or reordering fails the test.
-const ORPHAN_BUG = 'BUG tensorboard-sink: an uncommitted first event file is orphaned and its points are written again into a second file'
+// An event file whose every point is written again in a later file of the same run would be an
+// orphan of a crashed first delivery (fixed: file names no longer depend on the clock); it fails.
 
 /** The scalar points of one event file's events, in file order (our tags only). */
 function scalarsOf (events: DecodedEvent[]): ScalarPoint[] {
@@ -149,16 +143,15 @@ t.test('SIGKILL at random moments: every acknowledged point in TensorBoard exact
     const files = runDirs.get(dir) ?? []
     const perFile = await Promise.all(files.map(async f => scalarsOf((await readEventFile(f)).events)))
     t.equal(points.filter(p => p.run === dir).length, perFile.flat().length, `tensorboard r${r}: readScalars agrees with the files (${files.length} event file(s))`)
-    // A file whose every point is written again in a later file of the run is an orphan: the
-    // known bug below. Its points are left out of the hard checks and reported as a todo.
+    // A file whose every point is written again in a later file of the run is an orphan.
     const orphan = perFile.map((pts, i) => {
       if (i === perFile.length - 1 || pts.length === 0) return false
       const later = new Set(perFile.slice(i + 1).flat().map(p => `${p.tag}@${p.step}`))
       return pts.every(p => later.has(`${p.tag}@${p.step}`))
     })
     const orphans = files.filter((_, i) => orphan[i]).map(f => f.slice(f.lastIndexOf('/') + 1))
-    t.same(orphans, [], `tensorboard r${r}: no orphaned event file whose points are all written again in a later one`, orphans.length === 0 ? {} : { todo: ORPHAN_BUG })
-    checkRun(t, `tensorboard r${r}`, perFile.filter((_, i) => !orphan[i]).flat(), batches.filter(b => b.run === r))
+    t.same(orphans, [], `tensorboard r${r}: no orphaned event file whose points are all written again in a later one`)
+    checkRun(t, `tensorboard r${r}`, perFile.flat(), batches.filter(b => b.run === r))
   }
 
   // The run log (the API) obeys the same rules: acknowledged once, nothing unsent, nothing twice.

@@ -23,6 +23,8 @@ const io = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
 export interface TensorboardState {
   /** Event file, relative to the log dir. */
   file: string
+  /** Which file of the run this is (0, then 1 if the committed bytes of file 0 were lost, …). */
+  generation: number
   offset: number
   /** Params seen before the HParams session was written (TensorBoard keeps the first one only). */
   params: Record<string, string>
@@ -35,13 +37,20 @@ const safe = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(
 export const runDirectory = (logdir: string, run: SinkRun): string =>
   join(logdir, safe(run.projectId), safe(run.experiment), `${safe(run.name)}-${run.id.slice(0, 8)}`)
 
+/**
+ * The file name is a function of the run and the generation only, never of the clock: a delivery
+ * that wrote a new file and crashed before its commit must find and overwrite that same file on
+ * the retry, not leave it behind next to a second copy. TensorBoard reads a run's files in name
+ * order, and a later generation sorts later.
+ */
+export const eventFileName = (run: SinkRun, generation: number): string =>
+  `events.out.tfevents.${String(Math.floor(run.createdAt / 1000)).padStart(10, '0')}.trackgate.${run.id.slice(0, 8)}.${String(generation).padStart(4, '0')}`
+
 export function createTensorboardSink (opts: { logdir: string, fsync: boolean, maxBatchRecords?: number }): Sink {
-  const newFile = async (run: SinkRun): Promise<TensorboardState> => {
+  const newFile = async (run: SinkRun, generation: number, params: Record<string, string> = {}): Promise<TensorboardState> => {
     const dir = runDirectory(opts.logdir, run)
     await io('mkdir', async () => await mkdir(dir, { recursive: true }))
-    // TensorBoard reads a run's files in name order: a later file must sort later.
-    const name = `events.out.tfevents.${String(Math.floor(Date.now() / 1000)).padStart(10, '0')}.trackgate.${run.id.slice(0, 8)}.${Date.now() % 1000}`
-    return { file: relative(opts.logdir, join(dir, name)), offset: 0, params: {}, sessionWritten: false }
+    return { file: relative(opts.logdir, join(dir, eventFileName(run, generation))), generation, offset: 0, params, sessionWritten: false }
   }
 
   return {
@@ -50,13 +59,13 @@ export function createTensorboardSink (opts: { logdir: string, fsync: boolean, m
     async deliver (ctx: DeliveryContext, records: AddressedRecord[]): Promise<DeliveryResult> {
       let state = ctx.state as TensorboardState | null
       let fresh = false
-      if (state === null) { state = await newFile(ctx.run); fresh = true }
+      if (state === null) { state = await newFile(ctx.run, 0); fresh = true }
       const path = join(opts.logdir, state.file)
       const size = await stat(path).then(s => s.size, () => -1)
       if (!fresh && (size < state.offset || size === -1)) {
         // The committed bytes are gone (file deleted or cut outside the gateway): carry on in a new
         // file rather than leave a hole that would hide everything after it.
-        state = { ...(await newFile(ctx.run)), params: state.params, sessionWritten: false }
+        state = await newFile(ctx.run, (state.generation ?? 0) + 1, state.params)
         fresh = true
       }
       const { bytes, next } = encodeEvents(state, records, ctx.run, fresh || state.offset === 0)
