@@ -7,7 +7,7 @@ import { Backpressure } from '../src/ingest/backpressure.js'
 import { MetricsView } from '../src/runs/metrics-view.js'
 import { MetricsRegistry, defineGatewayMetrics } from '../src/observability/metrics-registry.js'
 import { collectSinkMetrics } from '../src/observability/sink-metrics.js'
-import { configuredSinks, type ConfiguredSinks } from '../src/sinks/configured-sinks.js'
+import { configuredSinks, WANDB_STOP_TAG, type ConfiguredSinks } from '../src/sinks/configured-sinks.js'
 import type { Sink } from '../src/sinks/sink.js'
 
 declare module 'fastify' {
@@ -31,7 +31,10 @@ export interface DispatcherPluginOptions {
 /** The fan-out: sinks, dispatcher, group commit and back-pressure. Stops before the store closes. */
 export default fp(async function dispatcherPlugin (app: FastifyInstance, opts: DispatcherPluginOptions) {
   const c = app.config
-  const configured = configuredSinks(c, app.store, opts.extraSinks)
+  const configured = configuredSinks(c, app.store, opts.extraSinks, runId => {
+    app.log.warn({ runId }, 'W&B asked to stop this run')
+    app.store.mergeRunTags(runId, { [WANDB_STOP_TAG]: 'true' }).catch(err => app.log.error({ err, runId }, 'could not tag the run'))
+  })
   const sinks = configured.sinks
   for (const name of c.defaultSinks) {
     if (!sinks.has(name)) throw new Error(`TRACKGATE_DEFAULT_SINKS names ${name}, which is not configured (configured: ${[...sinks.keys()].join(', ')})`)

@@ -35,12 +35,15 @@ export interface ConfiguredSinks {
 }
 
 /** TensorBoard (always), MLflow and W&B (routed per project), and any extra sinks (tests). */
-export function configuredSinks (c: Config, store: Store, extra: Sink[] = []): ConfiguredSinks {
+/** W&B's "stop" button: the run is tagged so clients (and the job tracker) can see and act on it. */
+export const WANDB_STOP_TAG = 'trackgate.wandb_stop_requested'
+
+export function configuredSinks (c: Config, store: Store, extra: Sink[] = [], onWandbStop: (runId: string) => void = () => {}): ConfiguredSinks {
   const mlflowTarget = targetResolver<MlflowTarget>(store, 'mlflow', c.sinks.mlflow, raw => raw as MlflowTarget)
   const wandbTarget = targetResolver<WandbTarget>(store, 'wandb', c.sinks.wandb, raw => ({ baseUrl: c.sinks.wandbDefaultBaseUrl, ...raw }) as WandbTarget)
   const routed: RoutedSink[] = [
     createRoutedSink('mlflow', 5000, mlflowTarget, t => createMlflowSink({ ...t, requestTimeoutMs: c.sinks.mlflowTimeoutMs })),
-    createRoutedSink('wandb', 5000, wandbTarget, t => createWandbSink({ ...t, baseUrl: t.baseUrl ?? c.sinks.wandbDefaultBaseUrl, rowIdleMs: c.sinks.wandbRowIdleMs }))
+    createRoutedSink('wandb', 5000, wandbTarget, t => createWandbSink({ ...t, baseUrl: t.baseUrl ?? c.sinks.wandbDefaultBaseUrl, rowIdleMs: c.sinks.wandbRowIdleMs, onStopRequested: onWandbStop }))
   ]
   const sinks = new Map<string, Sink>()
   sinks.set('tensorboard', createTensorboardSink({ logdir: c.tensorboardDir, fsync: c.tensorboardFsync }))

@@ -109,6 +109,8 @@ export interface Store {
   listRuns (projectId: string, f: RunFilter): Promise<Run[]>
   finishRun (id: string, status: TerminalStatus, now: number): Promise<{ run: Run, changed: boolean }>
   getParams (runId: string): Promise<Record<string, string>>
+  /** Gateway-set run tags (not in the run log, so not sent to sinks), e.g. a sink's stop request. */
+  mergeRunTags (runId: string, tags: Record<string, string>): Promise<void>
   getTags (runId: string): Promise<Record<string, string>>
 
   // the run log

@@ -213,3 +213,23 @@ t.test('a run asking for wandb without any W&B target → 400 TG_SINK_NOT_CONFIG
   t.equal((view?.config as Record<string, { value: unknown }>).lr?.value, '1e-3', 'a param that is not a canonical number stays a string')
   t.notOk(g.logs.join('').includes('project-wandb-key'), 'the key is not in the logs')
 })
+
+t.test('W&B\'s stop flag is surfaced on the run as a tag, and delivery goes on', async t => {
+  const emu = await emulator(t)
+  const g = await startGateway(t, { env: wandbEnv(emu) })
+  const call = callOf(g)
+  const p = await seedProject(g)
+  const run = await p.run({ name: 'stop-me', experiment: 'rows', sinks: ['wandb'] })
+  const t0 = Date.now()
+  t.equal((await postLog(() => call, run.id, run.token, { batchId: 'a', metrics: steps(t0, 0, 3) })).status, 202)
+  await until(() => (emu.run(run.id)?.history.length ?? 0) >= 2, 10000, 'first rows on W&B')
+  emu.setStopped(run.id)
+  t.equal((await postLog(() => call, run.id, run.token, { batchId: 'b', metrics: steps(t0, 3, 3) })).status, 202)
+  const tags = await until(async () => {
+    const r = await call('GET', `/v1/runs/${run.id}`, p.keys.read)
+    return r.body.tags['trackgate.wandb_stop_requested'] === 'true' ? r.body.tags : undefined
+  }, 10000, 'stop tag')
+  t.equal(tags['trackgate.wandb_stop_requested'], 'true', 'the run carries trackgate.wandb_stop_requested=true')
+  await until(() => (emu.run(run.id)?.history.length ?? 0) >= 5, 10000, 'rows after the stop request still delivered')
+  t.match(g.logs.join(''), /W&B asked to stop this run/)
+})

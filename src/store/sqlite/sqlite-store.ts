@@ -127,6 +127,10 @@ export class SqliteStore implements Store {
     return Object.fromEntries(rows.map(r => [r.key, r.value]))
   }
 
+  async mergeRunTags (runId: string, tags: Record<string, string>): Promise<void> {
+    this.stmt('UPDATE runs SET tags = json_patch(tags, ?) WHERE id = ?').run(JSON.stringify(tags), runId)
+  }
+
   async getTags (runId: string): Promise<Record<string, string>> {
     return (await this.getRun(runId))?.tags ?? {}
   }
