@@ -184,7 +184,9 @@ export class SageMakerTracker {
     let view: TrainingJobView
     try { view = fromTrainingJobEvent(event) } catch { return 'ignored' }
     this.stats.events++
-    this.lastEventAt = Date.now()
+    const now = Date.now()
+    if (now - this.lastEventAt >= this.o.config.pollWithEventsMs) this.reconcileOnly(now)
+    this.lastEventAt = now
     const job = await this.o.jobs.getBySageMakerName(view.jobName)
     if (job === undefined) return 'unknown'
     const outcome = await this.applyView(job.id, view, 'event')
@@ -197,6 +199,18 @@ export class SageMakerTracker {
       t.nextAt = Date.now() + this.jitter(t.interval)
     }
     return outcome
+  }
+
+  /**
+   * Events started flowing: every job drops to the slow reconciliation poll at once (spread over
+   * the interval), instead of each waiting for its own next poll to learn it.
+   */
+  private reconcileOnly (now: number): void {
+    const slow = this.o.config.pollWithEventsMs
+    for (const t of this.tracked.values()) {
+      t.interval = Math.max(t.interval, slow)
+      t.nextAt = Math.max(t.nextAt, now + Math.round(this.random() * slow))
+    }
   }
 
   async stop (): Promise<void> {
