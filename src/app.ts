@@ -15,6 +15,7 @@ import ingestRoutes from './routes/ingest.js'
 import runReadRoutes from './routes/run-reads.js'
 import sinkRoutes from './routes/sinks.js'
 import deadLetterRoutes from './routes/dead-letters.js'
+import targetRoutes from './routes/targets.js'
 import healthRoutes from './routes/health.js'
 import jobRoutes from './routes/jobs.js'
 import sagemakerEventRoutes from './routes/sagemaker-events.js'
@@ -47,6 +48,7 @@ export async function build (config: Config, opts: BuildOptions = {}): Promise<F
   await app.register(runReadRoutes)
   await app.register(sinkRoutes)
   await app.register(deadLetterRoutes)
+  await app.register(targetRoutes)
   await app.register(jobRoutes)
   await app.register(sagemakerEventRoutes)
   return app as unknown as FastifyInstance

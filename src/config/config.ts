@@ -1,5 +1,6 @@
 import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
+import { SinksEnvSchema, toSinksConfig, type SinksConfig } from './sinks-config.js'
 import { LaunchEnvSchema, toLaunchConfig, type LaunchConfig } from './launch-config.js'
 
 /**
@@ -27,7 +28,8 @@ export const ConfigSchema = Type.Object({
   TRACKGATE_DISPATCH_LINGER_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 200 }),
   TRACKGATE_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 600000, default: 10000 }),
   TRACKGATE_TB_FSYNC: Type.Boolean({ default: true }),
-  ...LaunchEnvSchema
+  ...LaunchEnvSchema,
+  ...SinksEnvSchema
 })
 
 export type EnvConfig = Static<typeof ConfigSchema>
@@ -53,6 +55,7 @@ export interface Config {
   dispatchLingerMs: number
   shutdownGraceMs: number
   tensorboardFsync: boolean
+  sinks: SinksConfig
   /** Interval of the dispatcher's full scan for due retries, ms (tests shorten it). */
   dispatchScanMs: number
   /** Launchers, tracker and the EventBridge webhook (launch-config.ts). */
@@ -83,7 +86,8 @@ export function toConfig (env: EnvConfig): Config {
     shutdownGraceMs: env.TRACKGATE_SHUTDOWN_GRACE_MS,
     tensorboardFsync: env.TRACKGATE_TB_FSYNC,
     dispatchScanMs: 1000,
-    launch: toLaunchConfig(env)
+    launch: toLaunchConfig(env),
+    sinks: toSinksConfig(env)
   }
 }
 

@@ -7,6 +7,8 @@ export interface SqliteOptions {
   file: string
   /** FULL: an ack survives power loss. NORMAL: survives a process crash only (WAL). */
   synchronous: 'FULL' | 'NORMAL'
+  /** Leave checkpoints to a worker thread (see checkpointer.ts). */
+  backgroundCheckpoints?: boolean
 }
 
 export function openDatabase (opts: SqliteOptions): Database.Database {
@@ -16,8 +18,9 @@ export function openDatabase (opts: SqliteOptions): Database.Database {
   db.pragma(`synchronous = ${opts.synchronous}`)
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
-  // Bigger WAL before a checkpoint: fewer checkpoint stalls on the ack path.
-  db.pragma('wal_autocheckpoint = 4000')
+  // Checkpoints run on a worker thread (checkpointer.ts); this connection never stalls on one.
+  // Without that worker (an in-memory database), SQLite's own automatic checkpoint stays on.
+  db.pragma(`wal_autocheckpoint = ${opts.backgroundCheckpoints === true ? 0 : 4000}`)
   db.pragma('cache_size = -65536')
   migrate(db)
   return db

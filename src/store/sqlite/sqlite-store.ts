@@ -7,6 +7,8 @@ import type {
 import { openDatabase, type SqliteOptions } from './open-database.js'
 import { toApiKey, toCursor, toDeadLetter, toRun, type ApiKeyRow, type CursorRow, type DeadLetterRow, type RunRow } from './rows.js'
 import { appendInTransaction } from './append.js'
+import { Checkpointer } from './checkpointer.js'
+import { statSync } from 'node:fs'
 
 const CURSOR_COLUMNS = 'c.*, r.head_seq AS head_seq'
 
@@ -18,8 +20,21 @@ export class SqliteStore implements Store {
 
   private readonly synchronous: 'FULL' | 'NORMAL'
 
+  private readonly checkpointer: Checkpointer | undefined
+  private readonly file: string
+
   constructor (opts: SqliteOptions & { tokenGraceMs: number }) {
-    this.db = openDatabase(opts)
+    this.file = opts.file
+    const background = opts.file !== ':memory:'
+    this.db = openDatabase({ ...opts, backgroundCheckpoints: background })
+    this.checkpointer = background
+      ? new Checkpointer(opts.file, {
+        onError: () => {
+          // The worker cannot checkpoint: let SQLite do it inline again rather than grow the WAL forever.
+          if (this.db.open) this.db.pragma('wal_autocheckpoint = 4000')
+        }
+      })
+      : undefined
     this.synchronous = opts.synchronous
     this.graceMs = opts.tokenGraceMs
     this.appendTx = this.db.transaction((batch: AppendRequest[]) => appendInTransaction(this.db, batch, this.graceMs))
@@ -282,7 +297,9 @@ export class SqliteStore implements Store {
   async sizeBytes (): Promise<number> {
     const pages = this.db.pragma('page_count', { simple: true }) as number
     const size = this.db.pragma('page_size', { simple: true }) as number
-    return pages * size
+    let wal = 0
+    try { wal = statSync(`${this.file}-wal`).size } catch {}
+    return pages * size + wal
   }
 
   async ping (): Promise<void> {
@@ -290,6 +307,7 @@ export class SqliteStore implements Store {
   }
 
   async close (): Promise<void> {
+    await this.checkpointer?.close()
     if (this.db.open) this.db.close()
   }
 }
