@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config/config.js'
 import { loggerOptions } from './logger.js'
-import { schemaCompiler } from './validation.js'
+import { buildValidator } from './validation.js'
 import errorsPlugin from '../plugins/errors.js'
 import storePlugin from '../plugins/store.js'
 import authPlugin from '../plugins/auth.js'
@@ -32,8 +32,9 @@ export async function build (config: Config, opts: BuildOptions = {}): Promise<F
     bodyLimit: config.maxBodyBytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Fastify's factory type is Ajv's own compile signature; ours returns the same validate functions.
+    schemaController: { compilersFactory: { buildValidator: ((external: Record<string, unknown>) => buildValidator(external)) as never } }
   }).withTypeProvider<TypeBoxTypeProvider>()
-  app.setValidatorCompiler(schemaCompiler())
 
   await app.register(errorsPlugin)
   await app.register(storePlugin, { config })

@@ -67,11 +67,19 @@ t.test('creating a run validates sinks, params and tags', async t => {
     [{ sinks: ['nosuch'] }, 400, 'TG_UNKNOWN_SINK'],
     [{ params: { 'a//b': '1' } }, 400, 'TG_INVALID_KEY'],
     [{ name: '' }, 400, 'TG_VALIDATION'],
-    [{ tags: { t: 'x'.repeat(5001) } }, 400, 'TG_INVALID_VALUE']
+    [{ tags: { t: 'x'.repeat(5001) } }, 400, 'TG_INVALID_VALUE'],
+    [{ name: 'x', bogus: 1 }, 400, 'TG_VALIDATION'],
+    [{ name: 5 }, 400, 'TG_VALIDATION'],
+    [{ params: { lr: 0.1 } }, 400, 'TG_VALIDATION']
   ]
   for (const [body, status, code] of cases) {
     const r = await g.call('POST', '/v1/runs', { auth: p.keys.write, body })
     t.equal(r.status, status, JSON.stringify(body).slice(0, 60))
     t.equal(r.body.code, code)
   }
+  const run = await p.run()
+  const fin = await g.call('POST', `/v1/runs/${run.id}/finish`, { auth: p.keys.write, body: { status: 'FINISHED', extra: true } })
+  t.equal(fin.status, 400, 'unknown fields are refused, not silently dropped, in every route')
+  t.equal((await g.call('GET', `/v1/runs/${run.id}`, { auth: p.keys.read })).body.status, 'RUNNING', 'and nothing happened')
+  t.equal((await g.call('GET', '/v1/runs?limit=2', { auth: p.keys.read })).status, 200, 'query strings are still coerced')
 })
