@@ -1,5 +1,5 @@
 import neostandard from 'neostandard'
 
 export default [
-  ...neostandard({ ts: true, ignores: ['dist/**', 'node_modules/**', 'containers/**', 'openapi/**', '.tap/**'] })
+  ...neostandard({ ts: true, ignores: ['dist/**', 'node_modules/**', '.scratch/**', 'containers/**', 'openapi/**', '.tap/**'] })
 ]

@@ -48,7 +48,8 @@ export default fp(async function launcherPlugin (app: FastifyInstance, opts: Lau
     store: app.store,
     notifyRun: runId => app.dispatcher.notify([runId]),
     gatewayUrl: () => gatewayUrl(app),
-    log: app.log
+    log: app.log,
+    defaultBackend: app.config.launch.defaultBackend
   })
   const sm = opts.launch?.sagemaker ?? {}
   const apis: SageMakerApi[] = []

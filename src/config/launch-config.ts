@@ -7,6 +7,7 @@ import { loadPriceTable, type PriceTable } from '../launch/sagemaker/costs.js'
  * AWS credentials and `AWS_ENDPOINT_URL_SAGEMAKER` are read by the AWS SDK itself.
  */
 export const LaunchEnvSchema = {
+  TRACKGATE_DEFAULT_BACKEND: Type.Union([Type.Literal('local'), Type.Literal('sagemaker')], { default: 'local' }),
   TRACKGATE_SAGEMAKER_ROLE_ARN: Type.Optional(Type.String({ pattern: '^arn:aws[a-z\\-]*:iam::\\d{12}:role/\\S+$' })),
   AWS_REGION: Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$', default: 'us-east-1' }),
   TRACKGATE_EVENTS_SECRET: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
@@ -22,6 +23,7 @@ export const LaunchEnvSchema = {
 type LaunchEnv = Static<ReturnType<typeof Type.Object<typeof LaunchEnvSchema>>>
 
 export interface LaunchConfig {
+  defaultBackend: 'local' | 'sagemaker'
   sagemakerRoleArn: string | undefined
   region: string
   eventsSecret: string | undefined
@@ -57,6 +59,7 @@ export function toLaunchConfig (env: LaunchEnv): LaunchConfig {
   }
   const trainer = env.TRACKGATE_LOCAL_TRAINER === undefined ? undefined : splitCommand(env.TRACKGATE_LOCAL_TRAINER)
   return {
+    defaultBackend: env.TRACKGATE_DEFAULT_BACKEND,
     sagemakerRoleArn: env.TRACKGATE_SAGEMAKER_ROLE_ARN,
     region: env.AWS_REGION,
     eventsSecret: env.TRACKGATE_EVENTS_SECRET,

@@ -62,6 +62,8 @@ export interface JobServiceOptions {
   notifyRun: (runId: string) => void
   gatewayUrl: () => string
   log: FastifyBaseLogger
+  /** Backend of a job that names none (TRACKGATE_DEFAULT_BACKEND; local, so a laptop needs no AWS). */
+  defaultBackend: JobBackend
 }
 
 /**
@@ -90,7 +92,7 @@ export class JobService extends EventEmitter {
 
   async create (input: CreateJobInput): Promise<{ job: Job, created: boolean }> {
     const spec = input.spec
-    const launcher = this.launcher(spec.backend ?? 'sagemaker')
+    const launcher = this.launcher(spec.backend ?? this.o.defaultBackend)
     const problems = launcher.validate(spec).filter(p => p.severity === 'error')
     if (problems.length > 0) {
       throw new InvalidJob(`invalid job (${problems.length} problem${problems.length > 1 ? 's' : ''}): ${problems.map(p => `${p.field}: ${p.message}`).join('; ')}`)

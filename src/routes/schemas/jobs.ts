@@ -13,6 +13,7 @@ const { outputS3Uri, data: _data, ...specRest } = JobSpecSchema.properties
  */
 export const JobSpecBody = Type.Object({
   ...specRest,
+  backend: Type.Optional(Type.Union([Type.Literal('sagemaker'), Type.Literal('local')], { description: 'Where the trainer runs; default: the gateway\'s TRACKGATE_DEFAULT_BACKEND (local).' })),
   outputS3Uri: Type.Optional(outputS3Uri),
   data: Type.Optional(Type.Record(
     Type.String({ pattern: '^[A-Za-z0-9.\\-_]{1,64}$' }),

@@ -50,8 +50,9 @@ export class Checkpointer {
     if (this.closed) return
     this.closed = true
     await new Promise<void>(resolve => {
-      const timer = setTimeout(() => { void this.worker.terminate().then(() => resolve()) }, 5000)
-      this.worker.once('message', () => { clearTimeout(timer); void this.worker.terminate().then(() => resolve()) })
+      const done = (): void => { this.worker.terminate().then(() => resolve(), () => resolve()) }
+      const timer = setTimeout(done, 5000)
+      this.worker.once('message', () => { clearTimeout(timer); done() })
       this.worker.once('exit', () => { clearTimeout(timer); resolve() })
       this.worker.postMessage('close')
     })
