@@ -5,7 +5,7 @@ import type { BenchRow } from './types.js'
 import { runNodeJson, startNode } from './lib/processes.js'
 import { seedGateway } from './lib/seed.js'
 
-interface Load { rps: number, total: number, non2xx: number, errors: number, p50: number, p99: number }
+interface Load { rps: number, total: number, non2xx: number, errors: number, p50: number, p99: number, statusCodes: unknown, errorKinds: unknown }
 
 const ADMIN = 'bench-admin-key-0123456789abcdef0123456789'
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
@@ -18,6 +18,17 @@ const RUNS = 32
  * test, yardstick, load generator), 100 points per request, then the gateway again at half its
  * peak rate for latency. Done for SQLite synchronous=FULL and NORMAL.
  */
+/** Seconds until every sink has caught up (the backlog gauge reads 0), so the next phase starts clean. */
+async function drained (url: string): Promise<number> {
+  const started = Date.now()
+  for (;;) {
+    const text = await (await fetch(`${url}/metrics`)).text()
+    const backlog = [...text.matchAll(/^trackgate_sink_backlog_entries\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)
+    if (backlog === 0 || Date.now() - started > 120_000) return (Date.now() - started) / 1000
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+}
+
 export default async function ingestBench (): Promise<BenchRow[]> {
   const rows: BenchRow[] = []
   const noop = await startNode('bench/lib/noop-server.ts', {})
@@ -34,14 +45,17 @@ export default async function ingestBench (): Promise<BenchRow[]> {
       const args = { url: gw.url, auth: key, runIds, connections: CONNECTIONS, points: POINTS }
       await runNodeJson<Load>('bench/lib/load.ts', { ...args, durationS: 2 })
       const peak = await runNodeJson<Load>('bench/lib/load.ts', { ...args, durationS: DURATION_S })
+      const drainS = await drained(gw.url)
       const half = await runNodeJson<Load>('bench/lib/load.ts', { ...args, durationS: DURATION_S, overallRate: Math.max(1, Math.round(peak.rps / 2)) })
       const bad = peak.non2xx + peak.errors + half.non2xx + half.errors
+      if (bad > 0) process.stderr.write(`bench: ${sync} failures: peak ${JSON.stringify([peak.statusCodes, peak.errorKinds])} half ${JSON.stringify([half.statusCodes, half.errorKinds])}\n`)
       rows.push(
         { bench: 'durable ingest', metric: `synchronous=${sync}: req/s at peak (${CONNECTIONS} conns)`, value: Math.round(peak.rps), unit: 'req/s', target: '' },
         { bench: 'durable ingest', metric: `synchronous=${sync}: points/s at peak`, value: Math.round(peak.rps * POINTS), unit: 'points/s', target: '' },
         { bench: 'durable ingest', metric: `synchronous=${sync}: ratio to no-op route`, value: Number((peak.rps / base.rps).toFixed(2)), unit: '×', target: '≥ 0.6' },
         { bench: 'durable ingest', metric: `synchronous=${sync}: p50 at half peak (${Math.round(half.rps)} req/s)`, value: half.p50, unit: 'ms', target: '' },
         { bench: 'durable ingest', metric: `synchronous=${sync}: p99 at half peak`, value: half.p99, unit: 'ms', target: '< 20' },
+        { bench: 'durable ingest', metric: `synchronous=${sync}: TensorBoard backlog drained after peak`, value: Number(drainS.toFixed(1)), unit: 's', target: '' },
         { bench: 'durable ingest', metric: `synchronous=${sync}: failed requests`, value: bad, unit: 'req', target: '0' },
         { bench: 'durable ingest', metric: `synchronous=${sync}: gateway RSS after load`, value: Math.round(gw.rssMb()), unit: 'MB', target: '' }
       )

@@ -31,6 +31,8 @@ process.stdout.write(JSON.stringify({
   total: result.requests.total,
   non2xx: result.non2xx,
   errors: result.errors + result.timeouts,
+  statusCodes: result.statusCodeStats,
+  errorKinds: { errors: result.errors, timeouts: result.timeouts, resets: result.resets },
   p50: result.latency.p50,
   p99: result.latency.p99,
   seconds

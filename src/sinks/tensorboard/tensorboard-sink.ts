@@ -55,7 +55,8 @@ export function createTensorboardSink (opts: { logdir: string, fsync: boolean, m
 
   return {
     name: 'tensorboard',
-    maxBatchRecords: opts.maxBatchRecords ?? 50_000,
+    // Small enough that one delivery never blocks the event loop for long (ingest shares it).
+    maxBatchRecords: opts.maxBatchRecords ?? 5000,
     async deliver (ctx: DeliveryContext, records: AddressedRecord[]): Promise<DeliveryResult> {
       let state = ctx.state as TensorboardState | null
       let fresh = false
