@@ -1,10 +1,11 @@
 import type { Database } from 'better-sqlite3'
+import { applyMigrations, type Migration } from './migrations.js'
 
 /**
  * The jobs tables, versioned apart from the run-log schema (their own `job_migrations` table) so
  * the launch side ships migrations without touching `migrations.ts`. Append; never edit a shipped one.
  */
-const JOB_MIGRATIONS: Array<{ version: number, sql: string }> = [
+const JOB_MIGRATIONS: Migration[] = [
   {
     version: 1,
     sql: `
@@ -34,20 +35,6 @@ const JOB_MIGRATIONS: Array<{ version: number, sql: string }> = [
   }
 ]
 
-export const LATEST_JOB_SCHEMA_VERSION = JOB_MIGRATIONS[JOB_MIGRATIONS.length - 1]?.version ?? 0
-
 export function migrateJobs (db: Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS job_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)')
-  const row = db.prepare('SELECT MAX(version) AS v FROM job_migrations').get() as { v: number | null }
-  const current = row.v ?? 0
-  if (current > LATEST_JOB_SCHEMA_VERSION) {
-    throw new Error(`the jobs schema (v${current}) is newer than this gateway (v${LATEST_JOB_SCHEMA_VERSION}); upgrade the gateway`)
-  }
-  for (const m of JOB_MIGRATIONS) {
-    if (m.version <= current) continue
-    db.transaction(() => {
-      db.exec(m.sql)
-      db.prepare('INSERT INTO job_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now())
-    })()
-  }
+  applyMigrations(db, 'job_migrations', JOB_MIGRATIONS, 'jobs')
 }

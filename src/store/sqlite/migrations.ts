@@ -4,7 +4,7 @@ import type { Database } from 'better-sqlite3'
  * Versioned schema. Append new versions; never edit one that has shipped.
  * `run_log` holds one row per entry (an ingest batch or a status change) with its per-run `seq`.
  */
-const MIGRATIONS: Array<{ version: number, sql: string }> = [
+const MIGRATIONS: Migration[] = [
   {
     version: 1,
     sql: `
@@ -68,20 +68,29 @@ const MIGRATIONS: Array<{ version: number, sql: string }> = [
   }
 ]
 
+export interface Migration { version: number, sql: string }
+
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0
 
-export function migrate (db: Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)')
-  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }
+/**
+ * Apply `migrations` newer than what `table` records, each in its own transaction. Several
+ * modules keep their own versioned history in one database file (core, jobs), each in its table.
+ */
+export function applyMigrations (db: Database, table: string, migrations: Migration[], what: string): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS ${table} (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`)
+  const row = db.prepare(`SELECT MAX(version) AS v FROM ${table}`).get() as { v: number | null }
   const current = row.v ?? 0
-  if (current > LATEST_SCHEMA_VERSION) {
-    throw new Error(`the database schema (v${current}) is newer than this gateway (v${LATEST_SCHEMA_VERSION}); upgrade the gateway`)
-  }
-  for (const m of MIGRATIONS) {
+  const latest = migrations[migrations.length - 1]?.version ?? 0
+  if (current > latest) throw new Error(`the ${what} schema (v${current}) is newer than this gateway (v${latest}); upgrade the gateway`)
+  for (const m of migrations) {
     if (m.version <= current) continue
     db.transaction(() => {
       db.exec(m.sql)
-      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now())
+      db.prepare(`INSERT INTO ${table} (version, applied_at) VALUES (?, ?)`).run(m.version, Date.now())
     })()
   }
+}
+
+export function migrate (db: Database): void {
+  applyMigrations(db, 'schema_migrations', MIGRATIONS, 'database')
 }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3'
 import type { InsertJobResult, Job, JobEvent, JobFilter, JobPatch, JobStatus, JobStore, NewJob } from '../job-store.js'
 import { migrateJobs } from './job-migrations.js'
+import { statementCache, type Stmt } from './statement-cache.js'
 
 interface JobRow {
   id: string
@@ -97,17 +98,12 @@ const COLUMNS: Record<keyof JobPatch, [string, (v: unknown) => unknown]> = {
 /** Jobs on the run log's SQLite file (same connection: one writer, no cross-file transactions). */
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database
-  private readonly statements = new Map<string, Database.Statement>()
+  private readonly stmt: Stmt
 
   constructor (db: Database.Database) {
     this.db = db
+    this.stmt = statementCache(db)
     migrateJobs(db)
-  }
-
-  private stmt (sql: string): Database.Statement {
-    let s = this.statements.get(sql)
-    if (s === undefined) { s = this.db.prepare(sql); this.statements.set(sql, s) }
-    return s
   }
 
   async insert (n: NewJob, event: Omit<JobEvent, 'id' | 'jobId'>): Promise<InsertJobResult> {

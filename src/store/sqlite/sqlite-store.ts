@@ -2,12 +2,14 @@ import type Database from 'better-sqlite3'
 import type { LogEntry, EntryBody } from '../../domain/log-entry.js'
 import type { TerminalStatus } from '../../domain/records.js'
 import type {
-  ApiKey, AppendRequest, AppendResult, Cursor, DeadLetter, FailureUpdate, NewRun, Project, Run, RunFilter, SinkState, SinkStats, Store
+  ApiKey, AppendRequest, AppendResult, Cursor, DeadLetter, FailureUpdate, NewRun, Project, Run, RunFilter, SinkStats, Store
 } from '../store.js'
 import { openDatabase, type SqliteOptions } from './open-database.js'
 import { toApiKey, toCursor, toDeadLetter, toRun, type ApiKeyRow, type CursorRow, type DeadLetterRow, type RunRow } from './rows.js'
 import { appendInTransaction } from './append.js'
 import { Checkpointer } from './checkpointer.js'
+import { statementCache, type Stmt } from './statement-cache.js'
+import { backlog, sinkStats } from './delivery-stats.js'
 import { statSync } from 'node:fs'
 
 const CURSOR_COLUMNS = 'c.*, r.head_seq AS head_seq'
@@ -22,11 +24,13 @@ export class SqliteStore implements Store {
 
   private readonly checkpointer: Checkpointer | undefined
   private readonly file: string
+  private readonly stmt: Stmt
 
   constructor (opts: SqliteOptions & { tokenGraceMs: number }) {
     this.file = opts.file
     const background = opts.file !== ':memory:'
     this.db = openDatabase({ ...opts, backgroundCheckpoints: background })
+    this.stmt = statementCache(this.db)
     this.checkpointer = background
       ? new Checkpointer(opts.file, {
         onError: () => {
@@ -53,15 +57,6 @@ export class SqliteStore implements Store {
     } finally {
       this.db.pragma('synchronous = FULL')
     }
-  }
-
-  private readonly statements = new Map<string, Database.Statement>()
-
-  /** Prepared statements are compiled once and reused (prepare costs more than most of our queries). */
-  private stmt (sql: string): Database.Statement {
-    let s = this.statements.get(sql)
-    if (s === undefined) { s = this.db.prepare(sql); this.statements.set(sql, s) }
-    return s
   }
 
   async createProject (p: Project): Promise<Project> {
@@ -263,35 +258,11 @@ export class SqliteStore implements Store {
   }
 
   async sinkStats (): Promise<SinkStats[]> {
-    const rows = this.stmt(`SELECT c.sink, c.status, COUNT(*) AS n, SUM(MAX(r.head_seq - c.delivered_seq, 0)) AS backlog,
-        MIN((SELECT l.created_at FROM run_log l WHERE l.run_id = c.run_id AND l.seq = c.delivered_seq + 1)) AS oldest
-      FROM sink_cursors c JOIN runs r ON r.id = c.run_id GROUP BY c.sink, c.status`).all() as Array<{ sink: string, status: SinkState, n: number, backlog: number, oldest: number | null }>
-    const dead = this.stmt('SELECT sink, COUNT(*) AS n FROM dead_letters GROUP BY sink').all() as Array<{ sink: string, n: number }>
-    const bySink = new Map<string, SinkStats>()
-    const get = (sink: string): SinkStats => {
-      let s = bySink.get(sink)
-      if (s === undefined) {
-        s = { sink, partitions: { healthy: 0, degraded: 0, paused: 0 }, backlogEntries: 0, oldestUndeliveredAt: null, deadLetters: 0 }
-        bySink.set(sink, s)
-      }
-      return s
-    }
-    for (const r of rows) {
-      const s = get(r.sink)
-      s.partitions[r.status] = r.n
-      s.backlogEntries += r.backlog
-      if (r.oldest !== null && (s.oldestUndeliveredAt === null || r.oldest < s.oldestUndeliveredAt)) s.oldestUndeliveredAt = r.oldest
-    }
-    for (const d of dead) get(d.sink).deadLetters = d.n
-    return [...bySink.values()]
+    return sinkStats(this.stmt)
   }
 
   async backlog (): Promise<{ entries: number, partitions: number, oldestUndeliveredAt: number | null }> {
-    const r = this.stmt(`SELECT COUNT(*) AS partitions, COALESCE(SUM(r.head_seq - c.delivered_seq), 0) AS entries,
-        MIN((SELECT l.created_at FROM run_log l WHERE l.run_id = c.run_id AND l.seq = c.delivered_seq + 1)) AS oldest
-      FROM sink_cursors c JOIN runs r ON r.id = c.run_id
-      WHERE c.delivered_seq < r.head_seq AND c.status != 'paused'`).get() as { partitions: number, entries: number, oldest: number | null }
-    return { entries: r.entries, partitions: r.partitions, oldestUndeliveredAt: r.oldest }
+    return backlog(this.stmt)
   }
 
   async sizeBytes (): Promise<number> {
