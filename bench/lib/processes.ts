@@ -21,7 +21,7 @@ export async function startNode (script: string, env: Record<string, string>, re
   const port = await freePort()
   const proc = spawn(process.execPath, ['--import', 'tsx', script], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'inherit']
+    stdio: ['ignore', process.env.BENCH_DEBUG === undefined ? 'ignore' : 'inherit', 'inherit']
   })
   const url = `http://127.0.0.1:${port}`
   const until = Date.now() + 30000

@@ -5,8 +5,10 @@ import { createRequire } from 'node:module'
  * WAL checkpoints off the event loop. With SQLite's automatic checkpoint, the commit that crosses
  * the threshold copies the WAL into the database (and fsyncs it) before returning: a stall of tens
  * to hundreds of milliseconds on the ack path. Here the request path's connection never
- * checkpoints; a worker thread with its own connection runs PASSIVE checkpoints on a timer (they
- * never block writers), and a TRUNCATE when the WAL has grown large, to give the disk back.
+ * checkpoints; a worker thread with its own connection runs PASSIVE checkpoints on a timer. They
+ * never take the writer lock (a TRUNCATE would, and stall every commit behind it); the WAL file is
+ * reused from its start once a checkpoint has caught up, and `journal_size_limit` on the main
+ * connection cuts it back to size then.
  */
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads')
@@ -18,15 +20,19 @@ const tick = () => {
   try {
     let wal = 0
     try { wal = fs.statSync(workerData.file + '-wal').size } catch {}
-    if (wal === 0) return
-    db.pragma(wal > workerData.truncateBytes ? 'wal_checkpoint(TRUNCATE)' : 'wal_checkpoint(PASSIVE)')
+    if (wal > 0) db.pragma('wal_checkpoint(PASSIVE)')
   } catch (err) {
     parentPort.postMessage({ error: String(err && err.message || err) })
   }
 }
 const timer = setInterval(tick, workerData.intervalMs)
 parentPort.on('message', (m) => {
-  if (m === 'close') { clearInterval(timer); tick(); db.close(); parentPort.postMessage({ closed: true }) }
+  if (m === 'close') {
+    clearInterval(timer)
+    try { db.pragma('wal_checkpoint(TRUNCATE)') } catch {}
+    db.close()
+    parentPort.postMessage({ closed: true })
+  }
 })
 `
 
@@ -34,11 +40,11 @@ export class Checkpointer {
   private readonly worker: Worker
   private closed = false
 
-  constructor (file: string, opts: { intervalMs?: number, truncateBytes?: number, onError?: (message: string) => void } = {}) {
+  constructor (file: string, opts: { intervalMs?: number, onError?: (message: string) => void } = {}) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3')
     this.worker = new Worker(WORKER, {
       eval: true,
-      workerData: { file, driver, intervalMs: opts.intervalMs ?? 500, truncateBytes: opts.truncateBytes ?? 256 * 1024 * 1024 }
+      workerData: { file, driver, intervalMs: opts.intervalMs ?? 500 }
     })
     this.worker.unref()
     this.worker.on('message', (m: { error?: string }) => { if (m.error !== undefined) opts.onError?.(m.error) })

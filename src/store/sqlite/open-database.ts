@@ -21,6 +21,8 @@ export function openDatabase (opts: SqliteOptions): Database.Database {
   // Checkpoints run on a worker thread (checkpointer.ts); this connection never stalls on one.
   // Without that worker (an in-memory database), SQLite's own automatic checkpoint stays on.
   db.pragma(`wal_autocheckpoint = ${opts.backgroundCheckpoints === true ? 0 : 4000}`)
+  // When the WAL restarts from its beginning, give back what a burst made it grow to.
+  db.pragma('journal_size_limit = 67108864')
   db.pragma('cache_size = -65536')
   migrate(db)
   return db

@@ -119,7 +119,7 @@ export class SqliteJobStore implements JobStore {
       return { created: true, job: this.row(n.id) }
     })
     // better-sqlite3 runs the transaction synchronously: two requests with one key cannot interleave.
-    return tx()
+    return tx.immediate()
   }
 
   async get (id: string): Promise<Job | undefined> {
@@ -171,7 +171,7 @@ export class SqliteJobStore implements JobStore {
       }
       return { job, event: recorded }
     })
-    return tx()
+    return tx.immediate()
   }
 
   async events (jobId: string, afterId = 0): Promise<JobEvent[]> {

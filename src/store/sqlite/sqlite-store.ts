@@ -9,6 +9,7 @@ import { toApiKey, toCursor, toDeadLetter, toRun, type ApiKeyRow, type CursorRow
 import { appendInTransaction } from './append.js'
 import { Checkpointer } from './checkpointer.js'
 import { statementCache, type Stmt } from './statement-cache.js'
+import { RecentEntries } from './recent-entries.js'
 import { backlog, sinkStats } from './delivery-stats.js'
 import { statSync } from 'node:fs'
 
@@ -17,7 +18,9 @@ const CURSOR_COLUMNS = 'c.*, r.head_seq AS head_seq'
 /** The embedded store: one SQLite file in WAL mode (better-sqlite3, synchronous). */
 export class SqliteStore implements Store {
   readonly db: Database.Database
-  private readonly appendTx: (batch: AppendRequest[]) => AppendResult[]
+  // Write transactions start with BEGIN IMMEDIATE: a deferred one that reads first and then
+  // writes gets SQLITE_BUSY at once, without waiting, if another connection wrote in between.
+  private readonly appendTx: Database.Transaction<(batch: AppendRequest[]) => AppendResult[]>
   private readonly graceMs: number
 
   private readonly synchronous: 'FULL' | 'NORMAL'
@@ -25,6 +28,7 @@ export class SqliteStore implements Store {
   private readonly checkpointer: Checkpointer | undefined
   private readonly file: string
   private readonly stmt: Stmt
+  private readonly recent = new RecentEntries()
 
   constructor (opts: SqliteOptions & { tokenGraceMs: number }) {
     this.file = opts.file
@@ -80,7 +84,7 @@ export class SqliteStore implements Store {
   }
 
   async createRun (n: NewRun): Promise<Run> {
-    const insert = this.db.transaction(() => {
+    const insert = this.db.transaction((): EntryBody | undefined => {
       this.stmt(`INSERT INTO runs (id, project_id, name, experiment, status, tags, job_name, head_seq, created_at, token_hash)
         VALUES (?, ?, ?, ?, 'RUNNING', '{}', ?, 0, ?, ?)`).run(n.id, n.projectId, n.name, n.experiment, n.jobName, n.createdAt, n.tokenHash)
       for (const sink of n.sinks) {
@@ -91,9 +95,12 @@ export class SqliteStore implements Store {
         const body: EntryBody = { t: 'batch', p: n.params, g: n.tags }
         const [res] = appendInTransaction(this.db, [{ runId: n.id, batchId: 'run-create', body, records, params: n.params, tags: n.tags, now: n.createdAt }], this.graceMs)
         if (res?.ok !== true) throw new Error('could not record the run\'s initial params')
+        return body
       }
+      return undefined
     })
-    insert()
+    const first = insert.immediate()
+    if (first !== undefined) this.recent.add(n.id, { seq: 1, body: first, createdAt: n.createdAt })
     const run = await this.getRun(n.id)
     if (run === undefined) throw new Error('run vanished after insert')
     return run
@@ -116,17 +123,19 @@ export class SqliteStore implements Store {
   }
 
   async finishRun (id: string, status: TerminalStatus, now: number): Promise<{ run: Run, changed: boolean }> {
-    const tx = this.db.transaction((): boolean => {
+    const tx = this.db.transaction((): LogEntry | undefined => {
       const r = this.stmt('SELECT status, head_seq FROM runs WHERE id = ?').get(id) as { status: string, head_seq: number } | undefined
       if (r === undefined) throw new Error('run missing')
-      if (r.status !== 'RUNNING') return false
+      if (r.status !== 'RUNNING') return undefined
       const seq = r.head_seq + 1
       const body: EntryBody = { t: 'status', s: status, ts: now }
       this.stmt('INSERT INTO run_log (run_id, seq, body, created_at) VALUES (?, ?, ?, ?)').run(id, seq, JSON.stringify(body), now)
       this.stmt('UPDATE runs SET status = ?, ended_at = ?, head_seq = ? WHERE id = ?').run(status, now, seq, id)
-      return true
+      return { seq, body, createdAt: now }
     })
-    const changed = tx()
+    const entry = tx.immediate()
+    if (entry !== undefined) this.recent.add(id, entry)
+    const changed = entry !== undefined
     const run = await this.getRun(id)
     if (run === undefined) throw new Error('run missing')
     return { run, changed }
@@ -146,10 +155,17 @@ export class SqliteStore implements Store {
   }
 
   async append (batch: AppendRequest[]): Promise<AppendResult[]> {
-    return this.appendTx(batch)
+    const results = this.appendTx.immediate(batch)
+    results.forEach((r, i) => {
+      const req = batch[i] as AppendRequest
+      if (r.ok && !r.duplicate) this.recent.add(req.runId, { seq: r.seq, body: req.body, createdAt: req.now })
+    })
+    return results
   }
 
   async readEntries (runId: string, afterSeq: number, limit: number): Promise<LogEntry[]> {
+    const cached = this.recent.get(runId, afterSeq, limit)
+    if (cached !== undefined) return cached
     const rows = this.stmt('SELECT seq, body, created_at FROM run_log WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?')
       .all(runId, afterSeq, limit) as Array<{ seq: number, body: string, created_at: number }>
     return rows.map(r => ({ seq: r.seq, body: JSON.parse(r.body) as EntryBody, createdAt: r.created_at }))
@@ -192,7 +208,7 @@ export class SqliteStore implements Store {
       for (const d of c.deadLetters) insert.run(c.sink, c.runId, d.seq, d.idx, JSON.stringify(d.record), d.code, d.message, c.now)
       const del = this.stmt('DELETE FROM dead_letters WHERE id = ? AND status = \'replay\'')
       for (const id of c.replayed) del.run(id)
-    })())
+    }).immediate())
   }
 
   async recordFailure (sink: string, runId: string, u: FailureUpdate, now: number): Promise<void> {
@@ -244,7 +260,7 @@ export class SqliteStore implements Store {
       this.stmt('UPDATE dead_letters SET status = \'replay\' WHERE id = ?').run(id)
       // A replay is due at once, whatever back-off the partition was in.
       this.stmt('UPDATE sink_cursors SET next_attempt_at = 0, updated_at = ? WHERE sink = ? AND run_id = ? AND status != \'paused\'').run(now, d.sink, d.run_id)
-    })()
+    }).immediate()
   }
 
   async discardDeadLetter (id: number): Promise<void> {
