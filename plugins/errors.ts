@@ -24,7 +24,13 @@ export default fp(async function errorsPlugin (app: FastifyInstance) {
     let status = err.statusCode ?? 500
     let code = err.code ?? 'TG_INTERNAL'
     let message = err.message
-    if (err.validation !== undefined) {
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+      // The store stayed locked past its busy timeout: nothing was stored; a retry will do.
+      status = 503
+      code = 'TG_STORE_BUSY'
+      message = 'the store is busy; nothing was stored, retry shortly'
+      reply.header('retry-after', '1')
+    } else if (err.validation !== undefined) {
       status = 400
       code = 'TG_VALIDATION'
       message = `${err.validationContext ?? 'request'}${err.validation[0]?.instancePath ?? ''} ${err.validation[0]?.message ?? 'is invalid'}`
@@ -37,7 +43,7 @@ export default fp(async function errorsPlugin (app: FastifyInstance) {
     }
     if (status >= 500) {
       request.log.error({ err }, 'request failed')
-      if (code !== 'TG_SHUTTING_DOWN' && code !== 'TG_STORE_FULL') {
+      if (code !== 'TG_SHUTTING_DOWN' && code !== 'TG_STORE_FULL' && code !== 'TG_STORE_BUSY') {
         code = 'TG_INTERNAL'
         message = `internal error (request ${request.id})`
       }
