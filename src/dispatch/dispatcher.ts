@@ -154,17 +154,20 @@ export class Dispatcher {
     }
   }
 
-  private readonly wakeups = new Set<string>()
+  private readonly wakeups = new Map<string, { at: number, timer: NodeJS.Timeout }>()
 
-  /** Look at `runId` again at `at` (one timer per run at a time; the periodic scan covers far times). */
+  /** Look at `runId` again at `at`: one timer per run, for the earliest time asked; the periodic scan covers far times. */
   private later (runId: string, at: number): void {
-    if (this.stopping || this.wakeups.has(runId)) return
+    if (this.stopping) return
+    const pending = this.wakeups.get(runId)
+    if (pending !== undefined && pending.at <= at) return
     const delay = Math.max(0, at - this.now())
     if (delay > this.o.scanIntervalMs) return // the periodic scan will find it
-    this.wakeups.add(runId)
-    const t = setTimeout(() => { this.timers.delete(t); this.wakeups.delete(runId); this.notify([runId]) }, delay)
-    t.unref()
-    this.timers.add(t)
+    if (pending !== undefined) { clearTimeout(pending.timer); this.timers.delete(pending.timer) }
+    const timer = setTimeout(() => { this.timers.delete(timer); this.wakeups.delete(runId); this.notify([runId]) }, delay)
+    timer.unref()
+    this.timers.add(timer)
+    this.wakeups.set(runId, { at, timer })
   }
 
   private async runPartition (sink: Sink, start: Cursor): Promise<void> {
@@ -207,6 +210,8 @@ export class Dispatcher {
         if (cursor.status !== 'healthy') this.o.log.info({ runId: run.id, sink: sink.name }, 'sink partition healthy again')
         if (wakeAt !== null) this.later(run.id, wakeAt)
         cursor = { ...cursor, deliveredSeq: lastSeq, state: out.result.state, wakeAt, status: 'healthy', attempts: 0 }
+        // A wake-up with nothing new is served once; what the sink asks next waits for its time.
+        if (records.length === 0 && replays.length === 0) return
       } catch (err) {
         await this.recordFailure(sink, cursor, err)
         return
