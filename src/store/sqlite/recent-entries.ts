@@ -12,7 +12,8 @@ export class RecentEntries {
   private total = 0
   private readonly capacity: number
 
-  constructor (capacity = 8192) {
+  // ~15 KB of heap per 100-point entry: 2,048 entries ≈ 30 MB, several linger windows at peak ingest.
+  constructor (capacity = 2048) {
     this.capacity = capacity
   }
 
