@@ -6,7 +6,7 @@ import { createReadStream, existsSync, openSync, readSync, closeSync, statSync }
 import { errors, IdParams, Page } from './schemas/common.js'
 import { CreateJobHeaders, JobEventSchema, JobEventsQuery, JobLogsQuery, JobSchema, JobSpecBody, ListJobsQuery } from './schemas/jobs.js'
 import { BadRequest, Conflict, NotFound, UnknownSink } from '../errors.js'
-import { decodeCursor, encodeCursor } from '../runs/run-dto.js'
+import { afterCursor, newestFirstPage } from './newest-first.js'
 import { expandEntry } from '../domain/log-entry.js'
 import { toWireValue } from '../domain/limits.js'
 import { isTerminalJob, type Job, type JobEvent } from '../store/job-store.js'
@@ -45,9 +45,6 @@ function canonical (v: unknown): string {
   if (typeof v === 'object' && v !== null) return `{${Object.keys(v).sort().map(k => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`
   return JSON.stringify(v)
 }
-
-const isJobCursor = (v: unknown): v is { c: number, i: string } =>
-  typeof v === 'object' && v !== null && typeof (v as { c: unknown }).c === 'number' && typeof (v as { i: unknown }).i === 'string'
 
 const TOKEN = /tgr_[A-Za-z0-9_-]{20,}/g
 
@@ -107,14 +104,11 @@ const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags: ['jobs'], summary: 'List the project\'s jobs, newest first', querystring: ListJobsQuery, response: { 200: Page(Type.Ref('Job')), ...errors(400, 401, 403) } }
   }, async (request) => {
     const q = request.query
-    const after = decodeCursor(q.cursor, isJobCursor)
-    if (after === null) throw new BadRequest('cursor is not one this API returned')
     const limit = q.limit ?? 100
     const jobs = await app.jobStore.list(app.projectOf(request), {
-      limit, status: q.status, backend: q.backend, runId: q.runId, after: after === undefined ? undefined : { createdAt: after.c, id: after.i }
+      limit, status: q.status, backend: q.backend, runId: q.runId, after: afterCursor(q.cursor)
     } as Parameters<typeof app.jobStore.list>[1])
-    const last = jobs[jobs.length - 1]
-    return { items: jobs.map(jobDto), nextCursor: jobs.length === limit && last !== undefined ? encodeCursor({ c: last.createdAt, i: last.id }) : null }
+    return newestFirstPage(jobs, limit, jobDto)
   })
 
   app.get('/v1/jobs/:id', {

@@ -3,13 +3,11 @@ import { Type } from '@sinclair/typebox'
 import { errors, IdParams, Page } from './schemas/common.js'
 import { CreatedRunSchema, CreateRunBodySchema, FinishBody, ListRunsQuery, RunSchema } from './schemas/runs.js'
 import { hashSecret, newId, newSecret } from '../util/ids.js'
-import { BadRequest, Conflict, InvalidKey, InvalidValue, SinkNotConfigured, UnknownSink } from '../errors.js'
-import { decodeCursor, encodeCursor, runDto } from '../runs/run-dto.js'
+import { Conflict, InvalidKey, InvalidValue, SinkNotConfigured, UnknownSink } from '../errors.js'
+import { runDto } from '../runs/run-dto.js'
+import { afterCursor, newestFirstPage } from './newest-first.js'
 import { keyProblem, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, valueLengthProblem } from '../domain/limits.js'
 import type { TerminalStatus } from '../domain/records.js'
-
-const isRunCursor = (v: unknown): v is { c: number, i: string } =>
-  typeof v === 'object' && v !== null && typeof (v as { c: unknown }).c === 'number' && typeof (v as { i: unknown }).i === 'string'
 
 function checkMap (what: string, m: Record<string, string>, max: number): void {
   for (const [k, v] of Object.entries(m)) {
@@ -70,14 +68,11 @@ const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const q = request.query
-    const after = decodeCursor(q.cursor, isRunCursor)
-    if (after === null) throw new BadRequest('cursor is not one this API returned')
     const limit = q.limit ?? 100
     const runs = await app.store.listRuns(app.projectOf(request), {
-      limit, status: q.status, experiment: q.experiment, after: after === undefined ? undefined : { createdAt: after.c, id: after.i }
+      limit, status: q.status, experiment: q.experiment, after: afterCursor(q.cursor)
     } as Parameters<typeof app.store.listRuns>[1])
-    const last = runs[runs.length - 1]
-    return { items: runs.map(runDto), nextCursor: runs.length === limit && last !== undefined ? encodeCursor({ c: last.createdAt, i: last.id }) : null }
+    return newestFirstPage(runs, limit, runDto)
   })
 
   app.get('/v1/runs/:id', {
