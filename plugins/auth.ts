@@ -15,6 +15,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The project a principal may act in; throws for the gateway admin key (it has none). */
     projectOf (request: FastifyRequest): string
+    /** Forget cached API keys, so a revoked key stops working at once. */
+    forgetKeys (): void
     /** Load a run visible to the caller, or throw 404 (another project's run is a 404 too). */
     visibleRun (request: FastifyRequest, id: string): Promise<Run>
   }
@@ -35,6 +37,8 @@ export default fp(async function authPlugin (app: FastifyInstance) {
   const keys = new KeyResolver(app.store, app.config.adminKey)
   app.decorateRequest('principal', null)
   app.decorateRequest('scopedRun', null)
+
+  app.decorate('forgetKeys', () => { keys.forget() })
 
   app.decorate('projectOf', (request: FastifyRequest): string => {
     const p = request.principal

@@ -30,6 +30,11 @@ export class KeyResolver {
     this.adminHash = adminKey === undefined ? undefined : hashSecret(adminKey)
   }
 
+  /** Drop cached keys (after a revocation: the next request looks the key up again). */
+  forget (): void {
+    this.cache.clear()
+  }
+
   async resolve (secret: string): Promise<Principal | null> {
     const hash = hashSecret(secret)
     if (this.adminHash !== undefined && safeEqualHex(hash, this.adminHash)) return { kind: 'admin' }

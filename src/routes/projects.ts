@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errors, IdParams, Uuid } from './schemas/common.js'
 import { hashSecret, newId, newSecret } from '../util/ids.js'
-import { Forbidden, NotFound } from '../errors.js'
+import { NotFound } from '../errors.js'
+import { assertManagesProject } from './project-access.js'
 
 const Project = Type.Object({ id: Uuid, name: Type.String(), createdAt: Type.String({ format: 'date-time' }) })
 
@@ -36,14 +37,43 @@ const projectRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { id } = request.params
-    const p = request.principal
-    if (p?.kind === 'key' && p.projectId !== id) throw new Forbidden('a project admin key can only create keys in its own project')
-    if (await app.store.getProject(id) === undefined) throw new NotFound(`project ${id}`)
+    await assertManagesProject(app, request, id)
     const key = newSecret('tgk')
     const k = { id: newId(), projectId: id, role: request.body.role }
     await app.store.createApiKey({ ...k, hash: hashSecret(key) })
     request.log.info({ projectId: id, keyId: k.id, role: k.role }, 'api key created')
     return await reply.code(201).send({ ...k, key })
+  })
+
+  app.get('/v1/projects/:id/keys', {
+    config: { auth: 'project-admin' },
+    schema: {
+      tags: ['projects'],
+      summary: 'List the project\'s API keys (ids and roles; the keys themselves are never shown again)',
+      params: IdParams,
+      response: { 200: Type.Array(Type.Object({ id: Uuid, role: Type.String(), createdAt: Type.String({ format: 'date-time' }) })), ...errors(400, 401, 403, 404) }
+    }
+  }, async (request) => {
+    await assertManagesProject(app, request, request.params.id)
+    const keys = await app.store.listApiKeys(request.params.id)
+    return keys.map(k => ({ id: k.id, role: k.role, createdAt: new Date(k.createdAt).toISOString() }))
+  })
+
+  app.delete('/v1/projects/:id/keys/:keyId', {
+    config: { auth: 'project-admin' },
+    schema: {
+      tags: ['projects'],
+      summary: 'Revoke an API key; it stops working at once',
+      params: Type.Object({ id: Uuid, keyId: Uuid }),
+      response: { 204: Type.Null(), ...errors(400, 401, 403, 404) }
+    }
+  }, async (request, reply) => {
+    const { id, keyId } = request.params
+    await assertManagesProject(app, request, id)
+    if (!await app.store.revokeApiKey(id, keyId)) throw new NotFound(`key ${keyId} in project ${id}`)
+    app.forgetKeys()
+    request.log.info({ projectId: id, keyId }, 'api key revoked')
+    return await reply.code(204).send(null)
   })
 }
 

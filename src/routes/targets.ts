@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { errors, Uuid } from './schemas/common.js'
-import { BadRequest, Forbidden, NotFound } from '../errors.js'
+import { BadRequest, NotFound } from '../errors.js'
+import { assertManagesProject } from './project-access.js'
 import { MlflowTargetSchema, publicTarget, TARGET_SCHEMAS, WandbTargetSchema, type TargetSink } from '../sinks/targets.js'
 
 const TargetParams = Type.Object({ id: Uuid, sink: Type.Union([Type.Literal('mlflow'), Type.Literal('wandb')]) })
@@ -17,12 +18,6 @@ const PublicTarget = Type.Object({
  * environment applies to projects that set none.
  */
 const targetRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const ownProject = async (request: { principal: unknown }, id: string): Promise<void> => {
-    const p = request.principal as { kind: string, projectId?: string }
-    if (p.kind === 'key' && p.projectId !== id) throw new Forbidden('a project key can only configure its own project')
-    if (await app.store.getProject(id) === undefined) throw new NotFound(`project ${id}`)
-  }
-
   app.put('/v1/projects/:id/targets/:sink', {
     config: { auth: 'project-admin' },
     schema: {
@@ -35,7 +30,7 @@ const targetRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     const { id, sink } = request.params
-    await ownProject(request, id)
+    await assertManagesProject(app, request, id)
     const schema = TARGET_SCHEMAS[sink as TargetSink]
     if (!Value.Check(schema, request.body)) {
       const first = Value.Errors(schema, request.body).First()
@@ -57,7 +52,7 @@ const targetRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.Array(PublicTarget), ...errors(400, 401, 403, 404) }
     }
   }, async (request) => {
-    await ownProject(request, request.params.id)
+    await assertManagesProject(app, request, request.params.id)
     const rows = await app.store.listSinkTargets(request.params.id)
     return rows.map(r => ({ sink: r.sink, config: publicTarget(r.config), updatedAt: new Date(r.updatedAt).toISOString() }))
   })
@@ -67,7 +62,7 @@ const targetRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags: ['projects'], summary: 'Remove the project\'s own target (the gateway-wide one applies again)', params: TargetParams, response: { 204: Type.Null(), ...errors(400, 401, 403, 404) } }
   }, async (request, reply) => {
     const { id, sink } = request.params
-    await ownProject(request, id)
+    await assertManagesProject(app, request, id)
     if (!await app.store.deleteSinkTarget(id, sink)) throw new NotFound(`${sink} target of project ${id}`)
     app.sinkTargets.forgetTarget(id, sink)
     request.log.info({ projectId: id, sink }, 'sink target removed')

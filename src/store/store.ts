@@ -102,6 +102,9 @@ export interface Store {
   getProject (id: string): Promise<Project | undefined>
   createApiKey (k: ApiKey & { hash: string }): Promise<void>
   findApiKey (hash: string): Promise<ApiKey | undefined>
+  listApiKeys (projectId: string): Promise<Array<ApiKey & { createdAt: number }>>
+  /** Delete a key; false when the project has no such key. */
+  revokeApiKey (projectId: string, keyId: string): Promise<boolean>
 
   // runs
   createRun (r: NewRun): Promise<Run>

@@ -86,3 +86,24 @@ t.test('within the grace the token may still flush late points', async t => {
   const r = await g.call('POST', `/v1/runs/${run.id}/log`, { auth: run.token, body: { batchId: 'late', metrics: [{ key: 'x', value: 1, step: 1 }] } })
   t.equal(r.status, 202)
 })
+
+t.test('keys are listed without their secrets and a revoked key stops working at once', async t => {
+  const g = await startGateway(t)
+  const a = await seedProject(g, 'a')
+  const b = await seedProject(g, 'b')
+  const list = await g.call('GET', `/v1/projects/${a.id}/keys`, { auth: a.keys.admin })
+  t.equal(list.status, 200)
+  t.same(list.body.map((k: { role: string }) => k.role).sort(), ['admin', 'read', 'write'])
+  t.notOk(JSON.stringify(list.body).includes('tgk_'), 'no key material in the listing')
+  t.equal((await g.call('GET', `/v1/projects/${a.id}/keys`, { auth: a.keys.write })).status, 403, 'a write key cannot list keys')
+  t.equal((await g.call('GET', `/v1/projects/${a.id}/keys`, { auth: b.keys.admin })).status, 403, 'nor another project\'s admin')
+
+  const writeKeyId = list.body.find((k: { role: string }) => k.role === 'write').id
+  t.equal((await g.call('GET', '/v1/runs', { auth: a.keys.write })).status, 200, 'works before (and is cached)')
+  t.equal((await g.call('DELETE', `/v1/projects/${b.id}/keys/${writeKeyId}`, { auth: ADMIN_KEY })).status, 404, 'a key is revoked in its own project only')
+  t.equal((await g.call('DELETE', `/v1/projects/${a.id}/keys/${writeKeyId}`, { auth: a.keys.admin })).status, 204)
+  const after = await g.call('GET', '/v1/runs', { auth: a.keys.write })
+  t.equal(after.status, 401, 'refused at once, cache or not')
+  t.equal((await g.call('DELETE', `/v1/projects/${a.id}/keys/${writeKeyId}`, { auth: a.keys.admin })).status, 404, 'already gone')
+  t.equal((await g.call('GET', '/v1/runs', { auth: a.keys.read })).status, 200, 'other keys unaffected')
+})

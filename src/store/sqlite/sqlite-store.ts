@@ -78,6 +78,15 @@ export class SqliteStore implements Store {
       .run(k.id, k.projectId, k.role, k.hash, Date.now())
   }
 
+  async listApiKeys (projectId: string): Promise<Array<ApiKey & { createdAt: number }>> {
+    const rows = this.stmt('SELECT id, project_id, role, created_at FROM api_keys WHERE project_id = ? ORDER BY created_at, id').all(projectId) as Array<ApiKeyRow & { created_at: number }>
+    return rows.map(r => ({ ...toApiKey(r), createdAt: r.created_at }))
+  }
+
+  async revokeApiKey (projectId: string, keyId: string): Promise<boolean> {
+    return this.stmt('DELETE FROM api_keys WHERE project_id = ? AND id = ?').run(projectId, keyId).changes > 0
+  }
+
   async findApiKey (hash: string): Promise<ApiKey | undefined> {
     const r = this.stmt('SELECT id, project_id, role FROM api_keys WHERE hash = ?').get(hash) as ApiKeyRow | undefined
     return r === undefined ? undefined : toApiKey(r)
