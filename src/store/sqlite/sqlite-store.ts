@@ -11,6 +11,7 @@ import { Checkpointer } from './checkpointer.js'
 import { statementCache, type Stmt } from './statement-cache.js'
 import { RecentEntries } from './recent-entries.js'
 import { backlog, sinkStats } from './delivery-stats.js'
+import { deleteSinkTarget, getSinkTarget, listApiKeys, listSinkTargets, putSinkTarget, revokeApiKey } from './project-queries.js'
 import { statSync } from 'node:fs'
 
 const CURSOR_COLUMNS = 'c.*, r.head_seq AS head_seq'
@@ -78,14 +79,8 @@ export class SqliteStore implements Store {
       .run(k.id, k.projectId, k.role, k.hash, Date.now())
   }
 
-  async listApiKeys (projectId: string): Promise<Array<ApiKey & { createdAt: number }>> {
-    const rows = this.stmt('SELECT id, project_id, role, created_at FROM api_keys WHERE project_id = ? ORDER BY created_at, id').all(projectId) as Array<ApiKeyRow & { created_at: number }>
-    return rows.map(r => ({ ...toApiKey(r), createdAt: r.created_at }))
-  }
-
-  async revokeApiKey (projectId: string, keyId: string): Promise<boolean> {
-    return this.stmt('DELETE FROM api_keys WHERE project_id = ? AND id = ?').run(projectId, keyId).changes > 0
-  }
+  async listApiKeys (projectId: string): Promise<Array<ApiKey & { createdAt: number }>> { return listApiKeys(this.stmt, projectId) }
+  async revokeApiKey (projectId: string, keyId: string): Promise<boolean> { return revokeApiKey(this.stmt, projectId, keyId) }
 
   async findApiKey (hash: string): Promise<ApiKey | undefined> {
     const r = this.stmt('SELECT id, project_id, role FROM api_keys WHERE hash = ?').get(hash) as ApiKeyRow | undefined
@@ -231,24 +226,10 @@ export class SqliteStore implements Store {
     return res.changes > 0
   }
 
-  async getSinkTarget (projectId: string, sink: string): Promise<Record<string, unknown> | undefined> {
-    const r = this.stmt('SELECT config FROM sink_targets WHERE project_id = ? AND sink = ?').get(projectId, sink) as { config: string } | undefined
-    return r === undefined ? undefined : JSON.parse(r.config) as Record<string, unknown>
-  }
-
-  async putSinkTarget (projectId: string, sink: string, config: Record<string, unknown>, now: number): Promise<void> {
-    this.stmt(`INSERT INTO sink_targets (project_id, sink, config, updated_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT (project_id, sink) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at`).run(projectId, sink, JSON.stringify(config), now)
-  }
-
-  async deleteSinkTarget (projectId: string, sink: string): Promise<boolean> {
-    return this.stmt('DELETE FROM sink_targets WHERE project_id = ? AND sink = ?').run(projectId, sink).changes > 0
-  }
-
-  async listSinkTargets (projectId: string): Promise<Array<{ sink: string, config: Record<string, unknown>, updatedAt: number }>> {
-    const rows = this.stmt('SELECT sink, config, updated_at FROM sink_targets WHERE project_id = ? ORDER BY sink').all(projectId) as Array<{ sink: string, config: string, updated_at: number }>
-    return rows.map(r => ({ sink: r.sink, config: JSON.parse(r.config) as Record<string, unknown>, updatedAt: r.updated_at }))
-  }
+  async getSinkTarget (projectId: string, sink: string): Promise<Record<string, unknown> | undefined> { return getSinkTarget(this.stmt, projectId, sink) }
+  async putSinkTarget (projectId: string, sink: string, config: Record<string, unknown>, now: number): Promise<void> { putSinkTarget(this.stmt, projectId, sink, config, now) }
+  async deleteSinkTarget (projectId: string, sink: string): Promise<boolean> { return deleteSinkTarget(this.stmt, projectId, sink) }
+  async listSinkTargets (projectId: string): Promise<Array<{ sink: string, config: Record<string, unknown>, updatedAt: number }>> { return listSinkTargets(this.stmt, projectId) }
 
   async listDeadLetters (projectId: string, f: { runId?: string, sink?: string, limit: number, afterId?: number }): Promise<DeadLetter[]> {
     const rows = this.stmt(`SELECT d.*, r.project_id FROM dead_letters d JOIN runs r ON r.id = d.run_id
