@@ -27,8 +27,7 @@ export function toAppendRequest (runId: string, body: LogBody, now: number, maxM
     if (problem !== undefined) throw new InvalidKey(`metrics[${i}].key ${JSON.stringify(m.key.slice(0, 300))} ${problem}`)
     metrics[i] = { key: m.key, value: fromWireValue(m.value), step: m.step, timestamp: m.timestamp ?? now }
   }
-  checkMap('params', params, MAX_PARAM_VALUE_LENGTH)
-  checkMap('tags', tags, MAX_TAG_VALUE_LENGTH)
+  checkParamsAndTags(params, tags)
   return {
     runId,
     batchId: body.batchId,
@@ -38,6 +37,12 @@ export function toAppendRequest (runId: string, body: LogBody, now: number, maxM
     tags,
     now
   }
+}
+
+/** Params and tags as a run may hold them (on run creation and in every batch). */
+export function checkParamsAndTags (params: Record<string, string>, tags: Record<string, string>): void {
+  checkMap('params', params, MAX_PARAM_VALUE_LENGTH)
+  checkMap('tags', tags, MAX_TAG_VALUE_LENGTH)
 }
 
 function checkMap (what: string, map: Record<string, string>, maxValue: number): void {

@@ -3,20 +3,11 @@ import { Type } from '@sinclair/typebox'
 import { errors, IdParams, Page } from './schemas/common.js'
 import { CreatedRunSchema, CreateRunBodySchema, FinishBody, ListRunsQuery, RunSchema } from './schemas/runs.js'
 import { hashSecret, newId, newSecret } from '../util/ids.js'
-import { Conflict, InvalidKey, InvalidValue, SinkNotConfigured, UnknownSink } from '../errors.js'
+import { Conflict, SinkNotConfigured, UnknownSink } from '../errors.js'
 import { runDto } from '../runs/run-dto.js'
 import { afterCursor, newestFirstPage } from './newest-first.js'
-import { keyProblem, MAX_PARAM_VALUE_LENGTH, MAX_TAG_VALUE_LENGTH, valueLengthProblem } from '../domain/limits.js'
+import { checkParamsAndTags } from '../ingest/validate-batch.js'
 import type { TerminalStatus } from '../domain/records.js'
-
-function checkMap (what: string, m: Record<string, string>, max: number): void {
-  for (const [k, v] of Object.entries(m)) {
-    const p = keyProblem(k)
-    if (p !== undefined) throw new InvalidKey(`${what} key ${JSON.stringify(k.slice(0, 300))} ${p}`)
-    const vp = valueLengthProblem(v, max)
-    if (vp !== undefined) throw new InvalidValue(`${what}[${JSON.stringify(k)}] value ${vp}`)
-  }
-}
 
 const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addSchema(RunSchema)
@@ -37,8 +28,7 @@ const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!app.sinks.has(s)) throw new UnknownSink(s, [...app.sinks.keys()].join(', '))
       if (!await app.sinkTargets.available(projectId, s)) throw new SinkNotConfigured(s, s)
     }
-    checkMap('params', b.params ?? {}, MAX_PARAM_VALUE_LENGTH)
-    checkMap('tags', b.tags ?? {}, MAX_TAG_VALUE_LENGTH)
+    checkParamsAndTags(b.params ?? {}, b.tags ?? {})
     const id = newId()
     const token = newSecret('tgr')
     const run = await app.store.createRun({
