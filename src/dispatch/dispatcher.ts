@@ -175,9 +175,13 @@ export class Dispatcher {
     if (run === undefined) return
     const sinkRun: SinkRun = { id: run.id, projectId: run.projectId, name: run.name, experiment: run.experiment, tags: run.tags, createdAt: run.createdAt, jobName: run.jobName }
     let cursor = start
+    // Replays are asked for once per pass: one requested meanwhile notifies the run, which brings
+    // a new pass. (Querying every batch would cost a round trip per delivery for a rare event.)
+    let checkReplays = true
     for (;;) {
       if (this.stopping) return
-      const replays = await this.o.store.replaysFor(sink.name, run.id)
+      const replays = checkReplays ? await this.o.store.replaysFor(sink.name, run.id) : []
+      checkReplays = false
       const { records, lastSeq } = await this.readBatch(run.id, cursor.deliveredSeq, sink.maxBatchRecords)
       const wake = cursor.wakeAt !== null && cursor.wakeAt <= this.now()
       if (records.length === 0 && replays.length === 0 && !wake) return
