@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { KeyResolver, roleAtLeast, safeEqualHex, type AuthNeed, type Principal } from '../src/auth/principal.js'
-import { Forbidden, NotFound, Unauthorized } from '../src/errors.js'
+import { Forbidden, RunNotFound, Unauthorized } from '../src/errors.js'
 import { hashSecret } from '../src/util/ids.js'
 import type { Run } from '../src/store/store.js'
 
@@ -51,7 +51,7 @@ export default fp(async function authPlugin (app: FastifyInstance) {
     const p = request.principal
     const visible = run !== undefined && (
       (p?.kind === 'key' && p.projectId === run.projectId) || (p?.kind === 'token' && p.runId === run.id))
-    if (!visible) throw new NotFound(`run ${id}`)
+    if (!visible) throw new RunNotFound(id)
     return run
   })
 

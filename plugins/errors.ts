@@ -13,6 +13,22 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_VALIDATION: 'TG_VALIDATION'
 }
 
+/** What to do about a missing field a newcomer meets, by its name. */
+const REQUIRED_HINTS: Record<string, string> = {
+  batchId: 'give every batch a unique batchId (a UUID) and reuse it when you retry, so the batch is stored once'
+}
+
+interface AjvIssue { instancePath?: string, message?: string, keyword?: string, params?: Record<string, unknown> }
+
+/** Ajv's first issue as a sentence that names the field (and what to do, where we know). */
+function validationMessage (context: string, issue: AjvIssue | undefined): string {
+  const where = `${context}${issue?.instancePath ?? ''}`
+  if (issue?.keyword === 'additionalProperties') return `${where} has an unknown field ${JSON.stringify(issue.params?.additionalProperty)}: see the schema at /docs`
+  const missing = issue?.keyword === 'required' ? String(issue.params?.missingProperty) : undefined
+  const hint = missing === undefined ? undefined : REQUIRED_HINTS[missing]
+  return `${where} ${issue?.message ?? 'is invalid'}${hint === undefined ? '' : `: ${hint}`}`
+}
+
 /**
  * One error shape for every answer that is not a success: `{statusCode, code, error, message}`.
  * 5xx details are logged with the request id and hidden from the caller.
@@ -33,10 +49,13 @@ export default fp(async function errorsPlugin (app: FastifyInstance) {
     } else if (err.validation !== undefined) {
       status = 400
       code = 'TG_VALIDATION'
-      message = `${err.validationContext ?? 'request'}${err.validation[0]?.instancePath ?? ''} ${err.validation[0]?.message ?? 'is invalid'}`
+      message = validationMessage(err.validationContext ?? 'request', err.validation[0])
     } else if (err instanceof SyntaxError && status === 400) {
       code = 'TG_BAD_JSON'
     } else if (FASTIFY_CODES[code] !== undefined) {
+      if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        message = `send the body as JSON with Content-Type: application/json (got ${String(request.headers['content-type'] ?? 'none')})`
+      }
       code = FASTIFY_CODES[code] as string
     } else if (status < 500 && !code.startsWith('TG_')) {
       code = 'TG_BAD_REQUEST'

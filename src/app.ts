@@ -36,6 +36,8 @@ export async function build (config: Config, opts: BuildOptions = {}): Promise<F
     schemaController: { compilersFactory: { buildValidator: ((external: Record<string, unknown>) => buildValidator(external)) as never } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  // Every body is JSON: text/plain is a 415 that says so, not a schema error about a string body.
+  app.removeContentTypeParser('text/plain')
   await app.register(errorsPlugin)
   await app.register(storePlugin, { config })
   await app.register(authPlugin)

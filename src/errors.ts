@@ -13,16 +13,17 @@ export const TooManyMetrics = createError('TG_TOO_MANY_METRICS', 'a batch may ho
 export const TooManyItems = createError('TG_TOO_MANY_ITEMS', 'a batch may hold at most %s %s (got %s)', 413)
 
 // Auth
-export const Unauthorized = createError('TG_UNAUTHORIZED', 'missing or invalid credentials: send Authorization: Bearer <key>', 401)
+export const Unauthorized = createError('TG_UNAUTHORIZED', 'missing or invalid credentials: send Authorization: Bearer <key> with a project key (POST /v1/projects/{id}/keys) or the run\'s callback token', 401)
 export const Forbidden = createError('TG_FORBIDDEN', '%s', 403)
 
 // Resources
 export const NotFound = createError('TG_NOT_FOUND', '%s not found', 404)
-export const ParamConflict = createError('TG_PARAM_CONFLICT', 'param %s is already %s and params are immutable (got %s)', 409)
-export const RunEnded = createError('TG_RUN_ENDED', 'run %s has ended (%s) and accepts no more records', 409)
+export const RunNotFound = createError('TG_NOT_FOUND', 'run %s not found in this key\'s project: check the id, or list the project\'s runs with GET /v1/runs', 404)
+export const ParamConflict = createError('TG_PARAM_CONFLICT', 'param %s is already %s and params are immutable (got %s): log the new value under another key, or start a new run', 409)
+export const RunEnded = createError('TG_RUN_ENDED', 'run %s has ended (%s) and accepts no more records: create a new run (POST /v1/runs) for more', 409)
 export const Conflict = createError('TG_CONFLICT', '%s', 409)
 export const SinkNotConfigured = createError('TG_SINK_NOT_CONFIGURED', 'sink %s has no target for this project: set one with PUT /v1/projects/{id}/targets/%s or in the gateway\'s environment', 400)
-export const UnknownSink = createError('TG_UNKNOWN_SINK', 'sink %s is not configured on this gateway (configured: %s)', 400)
+export const UnknownSink = createError('TG_UNKNOWN_SINK', 'sink %s is not configured on this gateway (configured: %s): pick one of those, or set the sink up (README, "Sinks")', 400)
 
 // Capacity
 export const Backpressure = createError('TG_BACKPRESSURE', 'the gateway is behind (%s); retry after %s s', 429)

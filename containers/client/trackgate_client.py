@@ -84,6 +84,8 @@ logger = logging.getLogger("trackgate.client")
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_\-./ :]{1,250}$")
 MAX_PARAM_VALUE = 6000
+MAX_PARAM_DEPTH = 5
+_CONFLICT_RE = re.compile(r'\bparam ("(?:[^"\\]|\\.)*") is already')
 MAX_METRICS_PER_REQUEST = 1000
 FINISH_STATUSES = ("FINISHED", "FAILED", "KILLED")
 
@@ -261,10 +263,11 @@ class TrackgateClient:
             self._wake.set()
 
     def log_params(self, params: Mapping[str, Any]) -> None:
-        """Queue run params (values are stringified; immutable once set on the gateway)."""
+        """Queue run params, typed: str, int, float, bool, None, lists/tuples and dicts of these
+        (numpy/torch scalars via ``.item()``).  Immutable once set on the gateway."""
         if not self.enabled or self._closed or os.getpid() != self._pid:
             return
-        self._pending.append(("p", {str(k): _stringify(v) for k, v in params.items()}))
+        self._pending.append(("p", {str(k): param_value(v) for k, v in params.items()}))
 
     def set_tags(self, tags: Mapping[str, Any]) -> None:
         """Queue run tags (values are stringified)."""
@@ -437,9 +440,14 @@ class TrackgateClient:
                     for k, v in entry[1].items():
                         if not self._key_ok(k):
                             continue
-                        if len(v) > MAX_PARAM_VALUE:
-                            self._warn_key(k, "param value longer than %d chars; truncated" % MAX_PARAM_VALUE)
-                            v = v[:MAX_PARAM_VALUE]
+                        if isinstance(v, str):
+                            if len(v) > MAX_PARAM_VALUE:
+                                self._warn_key(k, "param value longer than %d chars; truncated" % MAX_PARAM_VALUE)
+                                v = v[:MAX_PARAM_VALUE]
+                        elif _depth(v) > MAX_PARAM_DEPTH or len(json.dumps(v)) > MAX_PARAM_VALUE:
+                            self._warn_key(k, "param value nests deeper than %d levels or is longer than %d "
+                                              "chars as JSON; dropped" % (MAX_PARAM_DEPTH, MAX_PARAM_VALUE))
+                            continue
                         params[k] = v
                 elif kind == "t":
                     for k, v in entry[1].items():
@@ -523,9 +531,17 @@ class TrackgateClient:
             self._split(item)
             return
         if item.kind == "batch" and s == 409 and "params" in item.body:
-            logger.warning("gateway refused changed params (%s); resending the batch without them", msg)
+            # Params are immutable: drop the one the gateway names (else all of them), keep the rest.
+            m = _CONFLICT_RE.search(msg or "")
+            key = json.loads(m.group(1)) if m else None
             body = dict(item.body)
-            del body["params"]
+            rest = {k: v for k, v in body["params"].items() if k != key} if key in body["params"] else {}
+            logger.warning("gateway refused a changed param (%s); resending the batch without %s", msg,
+                           "param %r" % key if rest else "its params")
+            if rest:
+                body["params"] = rest
+            else:
+                del body["params"]
             body["batchId"] = item.id + ".np"
             repl = _Item("batch", body["batchId"], body, spooled=item.spooled, ack=item.ack)
             self._queue[0] = repl
@@ -724,6 +740,38 @@ class TrackgateClient:
             pass
         except OSError as e:
             logger.warning("cannot remove spool %s: %s", self.spool_path, e)
+
+
+ParamValue = Any  # str | int | float | bool | None | List[ParamValue] | Dict[str, ParamValue]
+
+
+def param_value(v: Any) -> ParamValue:
+    """A param as the gateway types it (JSON).  NaN/Infinity become the strings metric values use;
+    tuples become lists, dict keys strings; numpy/torch scalars their Python value; anything else
+    its ``str()``."""
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    if isinstance(v, float):
+        return v if math.isfinite(v) else encode_value(v)
+    if isinstance(v, (list, tuple)):
+        return [param_value(x) for x in v]
+    if isinstance(v, Mapping):
+        return {str(k): param_value(x) for k, x in v.items()}
+    item = getattr(v, "item", None)
+    if callable(item):
+        try:
+            return param_value(item())
+        except (TypeError, ValueError):
+            pass
+    return str(v)
+
+
+def _depth(v: ParamValue) -> int:
+    if isinstance(v, list):
+        return 1 + max((_depth(x) for x in v), default=0)
+    if isinstance(v, dict):
+        return 1 + max((_depth(x) for x in v.values()), default=0)
+    return 0
 
 
 def _stringify(v: Any) -> str:

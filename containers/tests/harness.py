@@ -296,7 +296,8 @@ class FakeGateway(Gateway):
                                 return self._err(413, "TOO_LARGE", "at most 1000 metrics")
                             for k, v in (body.get("params") or {}).items():
                                 if k in run["params"] and run["params"][k] != v:
-                                    return self._err(409, "PARAM_CHANGED", "param %s changed" % k)
+                                    return self._err(409, "TG_PARAM_CONFLICT", "param %s is already %s and params are immutable (got %s)"
+                                                     % (json.dumps(k), json.dumps(run["params"][k]), json.dumps(v)))
                             for m in ms:
                                 m.setdefault("timestamp", int(time.time() * 1000))
                             run["metrics"].extend(ms)

@@ -24,6 +24,13 @@ import trackgate_client as tc
 CLIENT_DIR = os.path.join(CONTAINERS, "client")
 
 
+
+class _Opaque:
+    """A value JSON cannot carry: the client sends its str()."""
+
+    def __str__(self) -> str:
+        return "opaque"
+
 class ClientUnitTests(unittest.TestCase):
     def test_encode_value(self) -> None:
         self.assertEqual(tc.encode_value(0.5), 0.5)
@@ -156,8 +163,29 @@ class _GatewayTests:
         c.log({"bad key!": 1.0}, 3)  # dropped client-side with a warning
         self.assertTrue(c.flush(30))
         self.assertEqual(self.values("x"), [(0, "NaN"), (1, "Infinity"), (2, "-Infinity"), (3, 2.5)])
-        summary = json.dumps(self.gw.summary(self.run_id))
-        self.assertIn("SegResNet", summary)
+        summary = self.gw.summary(self.run_id)
+        self.assertEqual(summary["params"], {"lr": 0.001, "model": "SegResNet"})
+
+    def test_params_are_sent_typed(self) -> None:
+        c = self.client()
+        c.log_params({"lr": 1e-4, "epochs": 10, "amp": True, "note": None, "roi": (96, 96, 96),
+                      "sched": {"name": "cosine", "steps": [10, 20]}, "eps": float("inf"), "nan": float("nan"),
+                      "obj": _Opaque()})
+        self.assertTrue(c.flush(30))
+        params = self.gw.summary(self.run_id)["params"]
+        self.assertEqual(params, {"lr": 1e-4, "epochs": 10, "amp": True, "note": None, "roi": [96, 96, 96],
+                                  "sched": {"name": "cosine", "steps": [10, 20]}, "eps": "Infinity", "nan": "NaN",
+                                  "obj": "opaque"})
+
+    def test_changed_param_drops_only_that_param(self) -> None:
+        c = self.client()
+        c.log_params({"lr": 0.001})
+        self.assertTrue(c.flush(30))
+        c.log_params({"lr": 0.002, "epochs": 3})
+        c.log({"loss": 1.0}, 0)
+        self.assertTrue(c.flush(30))
+        self.assertEqual(self.gw.summary(self.run_id)["params"], {"lr": 0.001, "epochs": 3})
+        self.assertEqual(self.values("loss"), [(0, 1.0)])
 
     def test_idempotent_retry_same_batch_id_stored_once(self) -> None:
         proxy = self.with_proxy()

@@ -249,7 +249,7 @@ class SimulatorTests(unittest.TestCase):
         self.assertEqual(len(gw.metrics(run_id, "val_dice")), 2)
         summary: Any = gw.summary(run_id)
         self.assertEqual(summary["status"], "FINISHED")
-        self.assertEqual(summary["params"]["epochs"], "2")
+        self.assertEqual(summary["params"]["epochs"], 2)
 
 
 if __name__ == "__main__":

@@ -335,15 +335,15 @@ def import_client() -> Any:
     return trackgate_client
 
 
-def config_params(cfg: argparse.Namespace) -> Dict[str, str]:
-    """Hyperparameters as run params (strings), without paths and simulator-only knobs."""
+def config_params(cfg: argparse.Namespace) -> Dict[str, Any]:
+    """Hyperparameters as typed run params (roi_size a list), without simulator-only knobs."""
     skip = {"steps_per_epoch", "step_sleep", "fail_at_epoch"}
-    out = {}
+    out: Dict[str, Any] = {}
     for k in HYPERPARAMETERS:
         if k in skip:
             continue
         v = getattr(cfg, k)
-        out[k] = ",".join(str(x) for x in v) if isinstance(v, tuple) else str(v)
+        out[k] = list(v) if isinstance(v, tuple) else v
     return out
 
 

@@ -19,7 +19,8 @@ export const MAX_RUN_NAME_LENGTH = 250
 
 const KEY_CHARS = /^[\p{L}\p{N}_/.\- ]+$/u
 
-function codePoints (s: string): number {
+/** Length as Python's `len()` counts it (code points, not UTF-16 units). */
+export function codePoints (s: string): number {
   let n = 0
   for (const _ of s) n++ // eslint-disable-line @typescript-eslint/no-unused-vars
   return n

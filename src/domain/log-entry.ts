@@ -1,4 +1,5 @@
 import type { AddressedRecord, TerminalStatus } from './records.js'
+import type { ParamValue } from './param-value.js'
 import { fromWireValue, toWireValue, type WireMetricValue } from './limits.js'
 
 /**
@@ -7,7 +8,7 @@ import { fromWireValue, toWireValue, type WireMetricValue } from './limits.js'
  * their order: params, then tags, then metrics.
  */
 export type EntryBody =
-  | { t: 'batch', p?: Record<string, string>, g?: Record<string, string>, m?: Array<[string, WireMetricValue, number, number]> }
+  | { t: 'batch', p?: Record<string, ParamValue>, g?: Record<string, string>, m?: Array<[string, WireMetricValue, number, number]> }
   | { t: 'status', s: TerminalStatus, ts: number }
 
 export interface LogEntry {
@@ -18,7 +19,7 @@ export interface LogEntry {
 
 export interface IncomingMetric { key: string, value: number, step: number, timestamp: number }
 
-export function batchBody (metrics: IncomingMetric[], params?: Record<string, string>, tags?: Record<string, string>): EntryBody {
+export function batchBody (metrics: IncomingMetric[], params?: Record<string, ParamValue>, tags?: Record<string, string>): EntryBody {
   const body: EntryBody = { t: 'batch' }
   if (params !== undefined && Object.keys(params).length > 0) body.p = params
   if (tags !== undefined && Object.keys(tags).length > 0) body.g = tags

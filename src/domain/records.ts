@@ -1,3 +1,5 @@
+import type { ParamValue } from './param-value.js'
+
 /**
  * The run log's record kinds. A run log holds entries (one per ingest batch or status change)
  * numbered by a per-run `seq`; each entry expands into these records, in order.
@@ -17,7 +19,8 @@ export interface MetricRecord {
 export interface ParamRecord {
   kind: 'param'
   key: string
-  value: string
+  /** Typed as the client sent it (src/domain/param-value.ts); run logs of release 0.1 hold strings. */
+  value: ParamValue
 }
 
 export interface TagRecord {

@@ -3,6 +3,7 @@ import {
   fromWireValue, keyProblem, MAX_PARAM_VALUE_LENGTH, MAX_PARAMS_PER_BATCH, MAX_TAG_VALUE_LENGTH, MAX_TAGS_PER_BATCH, valueLengthProblem
 } from '../domain/limits.js'
 import { InvalidKey, InvalidValue, TooManyItems, TooManyMetrics } from '../errors.js'
+import { MAX_PARAM_JSON_LENGTH, paramValueProblem, type ParamValue } from '../domain/param-value.js'
 import type { LogBody } from '../routes/schemas/runs.js'
 import type { AppendRequest } from '../store/store.js'
 
@@ -40,16 +41,18 @@ export function toAppendRequest (runId: string, body: LogBody, now: number, maxM
 }
 
 /** Params and tags as a run may hold them (on run creation and in every batch). */
-export function checkParamsAndTags (params: Record<string, string>, tags: Record<string, string>): void {
+export function checkParamsAndTags (params: Record<string, ParamValue>, tags: Record<string, string>): void {
   checkMap('params', params, MAX_PARAM_VALUE_LENGTH)
   checkMap('tags', tags, MAX_TAG_VALUE_LENGTH)
 }
 
-function checkMap (what: string, map: Record<string, string>, maxValue: number): void {
+function checkMap (what: string, map: Record<string, ParamValue>, maxValue: number): void {
   for (const [key, value] of Object.entries(map)) {
     const problem = keyProblem(key)
     if (problem !== undefined) throw new InvalidKey(`${what} key ${JSON.stringify(key.slice(0, 300))} ${problem}`)
-    const vp = valueLengthProblem(value, maxValue)
+    const vp = typeof value === 'string'
+      ? valueLengthProblem(value, maxValue)
+      : paramValueProblem(value) ?? valueLengthProblem(JSON.stringify(value), MAX_PARAM_JSON_LENGTH)
     if (vp !== undefined) throw new InvalidValue(`${what}[${JSON.stringify(key)}] value ${vp}`)
   }
 }

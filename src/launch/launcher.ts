@@ -1,3 +1,4 @@
+import { jobRunParams } from './job-params.js'
 import { EventEmitter } from 'node:events'
 import createError from '@fastify/error'
 import type { FastifyBaseLogger } from 'fastify'
@@ -127,7 +128,7 @@ export class JobService extends EventEmitter {
       name: spec.name,
       experiment: spec.experiment ?? 'default',
       tags: { 'trackgate.job': job.id, 'trackgate.backend': launcher.backend },
-      params: {},
+      params: jobRunParams(spec),
       tokenHash: hashSecret(token),
       sinks: input.sinks,
       jobName: external ?? spec.name,

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors, IdParams } from './schemas/common.js'
 import { LogAccepted, LogBodySchema } from './schemas/runs.js'
 import { toAppendRequest } from '../ingest/validate-batch.js'
+import { describeParamValue } from '../domain/param-value.js'
 import { Backpressure, NotFound, ParamConflict, RunEnded, ShuttingDown, StoreFull } from '../errors.js'
 
 /**
@@ -52,7 +53,7 @@ const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
     if (!result.ok) {
       app.metricsRegistry.inc('trackgate_ingest_rejected_total', { reason: result.error })
-      if (result.error === 'param_conflict') throw new ParamConflict(JSON.stringify(result.key), JSON.stringify(result.existing), JSON.stringify(result.got))
+      if (result.error === 'param_conflict') throw new ParamConflict(JSON.stringify(result.key), describeParamValue(result.existing), describeParamValue(result.got))
       if (result.error === 'run_ended') throw new RunEnded(run.id, result.status)
       throw new NotFound(`run ${run.id}`)
     }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { errors, IdParams, Page, WireValue } from './schemas/common.js'
+import { errors, IdParams, Page, ParamValueSchema, WireValue } from './schemas/common.js'
 import { BadRequest } from '../errors.js'
 import { decodeCursor, encodeCursor } from '../runs/run-dto.js'
 
@@ -46,7 +46,7 @@ const runReadRoutes: FastifyPluginAsyncTypebox = async (app) => {
           runId: Type.String(),
           status: Type.String(),
           metrics: Type.Record(Type.String(), Type.Object({ value: WireValue, step: Type.Integer(), timestamp: Type.Number() })),
-          params: Type.Record(Type.String(), Type.String()),
+          params: Type.Record(Type.String(), ParamValueSchema, { description: 'Typed, as logged' }),
           tags: Type.Record(Type.String(), Type.String())
         }),
         ...errors(400, 401, 403, 404)

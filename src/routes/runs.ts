@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errors, IdParams, Page } from './schemas/common.js'
-import { CreatedRunSchema, CreateRunBodySchema, FinishBody, ListRunsQuery, RunSchema } from './schemas/runs.js'
+import { CreatedRunSchema, CreateRunBodySchema, FinishBody, ListRunsQuery, RunDetailSchema, RunSchema } from './schemas/runs.js'
 import { hashSecret, newId, newSecret } from '../util/ids.js'
 import { Conflict, SinkNotConfigured, UnknownSink } from '../errors.js'
 import { runDto } from '../runs/run-dto.js'
@@ -45,7 +45,7 @@ const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     })
     app.dispatcher.notify([run.id])
     request.log.info({ runId: run.id, sinks }, 'run created')
-    return await reply.code(201).send({ ...runDto(run), token, sinks })
+    return await reply.code(201).send({ ...runDto(run), params: b.params ?? {}, token, sinks })
   })
 
   app.get('/v1/runs', {
@@ -67,8 +67,11 @@ const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/v1/runs/:id', {
     config: { auth: 'read' },
-    schema: { tags: ['runs'], summary: 'Get a run', params: IdParams, response: { 200: Type.Ref('Run'), ...errors(400, 401, 403, 404) } }
-  }, async (request) => runDto(await app.visibleRun(request, request.params.id)))
+    schema: { tags: ['runs'], summary: 'Get a run with its typed params', params: IdParams, response: { 200: RunDetailSchema, ...errors(400, 401, 403, 404) } }
+  }, async (request) => {
+    const run = await app.visibleRun(request, request.params.id)
+    return { ...runDto(run), params: await app.store.getParams(run.id) }
+  })
 
   app.post('/v1/runs/:id/finish', {
     config: { auth: 'run-write' },

@@ -1,6 +1,7 @@
 import type { EntryBody, LogEntry } from '../domain/log-entry.js'
 import type { RunStatus } from '../domain/run-status.js'
 import type { TerminalStatus } from '../domain/records.js'
+import type { ParamValue } from '../domain/param-value.js'
 
 export type Role = 'admin' | 'write' | 'read'
 export type SinkState = 'healthy' | 'degraded' | 'paused'
@@ -28,7 +29,7 @@ export interface NewRun {
   name: string
   experiment: string
   tags: Record<string, string>
-  params: Record<string, string>
+  params: Record<string, ParamValue>
   tokenHash: string
   sinks: string[]
   jobName: string | null
@@ -43,14 +44,14 @@ export interface AppendRequest {
   batchId: string
   body: EntryBody
   records: number
-  params: Record<string, string>
+  params: Record<string, ParamValue>
   tags: Record<string, string>
   now: number
 }
 
 export type AppendResult =
   | { ok: true, seq: number, accepted: number, duplicate: boolean }
-  | { ok: false, error: 'param_conflict', key: string, existing: string, got: string }
+  | { ok: false, error: 'param_conflict', key: string, existing: ParamValue, got: ParamValue }
   | { ok: false, error: 'run_ended', status: RunStatus }
   | { ok: false, error: 'run_missing' }
 
@@ -111,7 +112,7 @@ export interface Store {
   getRun (id: string): Promise<Run | undefined>
   listRuns (projectId: string, f: RunFilter): Promise<Run[]>
   finishRun (id: string, status: TerminalStatus, now: number): Promise<{ run: Run, changed: boolean }>
-  getParams (runId: string): Promise<Record<string, string>>
+  getParams (runId: string): Promise<Record<string, ParamValue>>
   /** Gateway-set run tags (not in the run log, so not sent to sinks), e.g. a sink's stop request. */
   mergeRunTags (runId: string, tags: Record<string, string>): Promise<void>
   getTags (runId: string): Promise<Record<string, string>>

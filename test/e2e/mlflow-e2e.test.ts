@@ -18,7 +18,7 @@ t.test('callbacks → the emulator holds the same points once (NaN, ±Inf, 5,000
   const t0 = Date.now() - 60_000
 
   const runs = [
-    { body: { name: 'seg-unet-1', experiment: 'brain-seg-e2e', params: { lr: '0.0003', batch_size: '4', model: 'SegResNet' }, tags: { team: 'ml', dataset: 'brats' }, sinks: ['tensorboard', 'mlflow'] }, status: 'FINISHED', points: [...special(t0), ...wide(t0)] },
+    { body: { name: 'seg-unet-1', experiment: 'brain-seg-e2e', params: { lr: 0.0003, batch_size: 4, model: 'SegResNet', amp: true, roi: [96, 96, 96] }, tags: { team: 'ml', dataset: 'brats' }, sinks: ['tensorboard', 'mlflow'] }, status: 'FINISHED', points: [...special(t0), ...wide(t0)] },
     { body: { name: 'seg-unet-2', experiment: 'brain-seg-e2e', params: { lr: '0.001' }, sinks: ['mlflow'] }, status: 'FAILED', points: special(t0 + 10) },
     { body: { name: 'swin-3', experiment: 'other-exp', sinks: ['mlflow'] }, status: 'KILLED', points: special(t0 + 20).slice(0, 3) }
   ]
@@ -28,7 +28,7 @@ t.test('callbacks → the emulator holds the same points once (NaN, ±Inf, 5,000
   const [r1, r2, r3] = made as [{ id: string, token: string }, { id: string, token: string }, { id: string, token: string }]
   await log(call, r1, 'special', special(t0))
   await log(call, r1, 'wide-5000', wide(t0))
-  await log(call, r1, 'params-tags', [], { params: { epochs: '10' }, tags: { stage: 'finetune' } })
+  await log(call, r1, 'params-tags', [], { params: { epochs: 10, weight_decay: 1e-5 }, tags: { stage: 'finetune' } })
   await log(call, r2, 'special', special(t0 + 10))
   await log(call, r3, 'special', special(t0 + 20).slice(0, 3))
   const ended: Record<string, string> = {}
@@ -55,7 +55,8 @@ t.test('callbacks → the emulator holds the same points once (NaN, ±Inf, 5,000
     assertPoints(t, view, spec.points, spec.body.name)
   }
   const v1 = remoteRuns(emu, r1.id)[0] as RunView
-  t.same(v1.params, { lr: '0.0003', batch_size: '4', model: 'SegResNet', epochs: '10' }, 'every param, from the run and from a callback')
+  t.same(v1.params, { lr: '0.0003', batch_size: '4', model: 'SegResNet', amp: 'True', roi: '[96, 96, 96]', epochs: '10', weight_decay: '1e-05' },
+    'every param, from the run and from a callback, as str(value) the way the MLflow client writes it')
   t.match(v1.tags, { team: 'ml', dataset: 'brats', stage: 'finetune' }, 'every tag, from the run and from a callback')
   t.equal(remoteRuns(emu, r2.id)[0]?.params.lr, '0.001')
 
@@ -143,4 +144,25 @@ t.test('a poison record → exactly one dead letter; the rest flows on; replay a
   await until(async () => (await call('GET', `/v1/dead-letters?runId=${run.id}`, p.keys.read)).body.items.length === 0, 10000, 'the replayed dead letter to go')
   assertPoints(t, remoteRuns(emu, run.id)[0] as RunView, [...good, points[27] as Point], 'after the replay')
   t.equal(remoteRuns(emu, run.id).length, 1)
+})
+
+t.test('a typed param longer than MLflow keeps as str(value) → one TG_PARAM_TOO_LONG dead letter, never a cut value; the rest flows on', async t => {
+  const emu = await emulator(t)
+  const g = await startGateway(t, { env: { ...FAST, MLFLOW_TRACKING_URI: emu.url } })
+  const call = callOf(g)
+  const p = await seedProject(g)
+  // 2,500 zeros: 5,001 characters of JSON (the gateway takes it), 7,500 as Python's "[0, 0, …]".
+  const zeros = new Array(2500).fill(0)
+  const run = await p.run({ name: 'long-param', experiment: 'long-param', params: { lr: 0.01, zeros }, sinks: ['mlflow', 'tensorboard'] })
+  const t0 = Date.now() - 10_000
+  await log(call, run, 'after', [{ key: 'loss', value: 1, step: 1, timestamp: t0 }], { params: { epochs: 3 } })
+  await waitSinks(call, run.id, p.keys.read, allDrained, 15000, 'both sinks past the long param')
+
+  const dl = await call('GET', `/v1/dead-letters?runId=${run.id}`, p.keys.read)
+  t.equal(dl.body.items.length, 1, 'one dead letter, for MLflow only')
+  t.match(dl.body.items[0], { sink: 'mlflow', code: 'TG_PARAM_TOO_LONG', record: { kind: 'param', key: 'zeros' } })
+  t.match(dl.body.items[0].message, /param "zeros" is 7500 characters as MLflow writes it \(str\(value\)\); this server keeps at most 6000/)
+  const view = remoteRuns(emu, run.id)[0] as RunView
+  t.same(view.params, { lr: '0.01', epochs: '3' }, 'the other params arrived; the long one was not cut and sent')
+  assertPoints(t, view, [{ key: 'loss', value: 1, step: 1, timestamp: t0 }], 'metrics flow on')
 })

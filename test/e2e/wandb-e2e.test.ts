@@ -210,7 +210,7 @@ t.test('a run asking for wandb without any W&B target → 400 TG_SINK_NOT_CONFIG
   const view = emu.run(run.id)
   t.match(view, { entity: 'ml-team', project: 'proj-own', displayName: 'own-target', group: 'x', exitcode: 1 })
   t.same(view?.history.length, 3)
-  t.equal((view?.config as Record<string, { value: unknown }>).lr?.value, '1e-3', 'a param that is not a canonical number stays a string')
+  t.equal((view?.config as Record<string, { value: unknown }>).lr?.value, '1e-3', 'a string param stays a string')
   t.notOk(g.logs.join('').includes('project-wandb-key'), 'the key is not in the logs')
 })
 

@@ -37,7 +37,7 @@ t.test(`${RUNS} concurrent runs × ${STEPS} steps × 5 metrics (NaN, ±Inf) → 
   const statusOf = (i: number): string => i % 10 === 9 ? 'FAILED' : i % 50 === 7 ? 'KILLED' : 'FINISHED'
 
   const runs = await pool(16, Array.from({ length: RUNS }, (_, i) => async () => {
-    const r = await p.run({ name: `display-${i}`, experiment: `exp-${i % 3}`, params: { lr: '0.0003', seed: String(i), optimizer: 'adamw' }, tags: { team: 'seg', fold: String(i % 5) }, sinks: ['wandb'] })
+    const r = await p.run({ name: `display-${i}`, experiment: `exp-${i % 3}`, params: { lr: 0.0003, seed: i, optimizer: 'adamw', roi: [96, 96, 96], sched: { name: 'cosine', warmup: 5 } }, tags: { team: 'seg', fold: String(i % 5) }, sinks: ['wandb'] })
     return { ...r, i }
   }))
   // Every run sends its callbacks in order and then finishes, like a trainer; all 300 runs at
@@ -74,7 +74,7 @@ t.test(`${RUNS} concurrent runs × ${STEPS} steps × 5 metrics (NaN, ±Inf) → 
       if (run.jobType !== 'train') problems.push(`jobType ${String(run.jobType)}`)
       if (run.tags.join() !== [`fold:${r.i % 5}`, 'team:seg'].join()) problems.push(`tags ${run.tags.join()}`)
       const cfg = run.config as Record<string, { value: unknown }>
-      if (cfg.lr?.value !== 0.0003 || cfg.seed?.value !== r.i || cfg.optimizer?.value !== 'adamw' || cfg._wandb === undefined) problems.push(`config ${JSON.stringify(cfg)}`)
+      if (cfg.lr?.value !== 0.0003 || cfg.seed?.value !== r.i || cfg.optimizer?.value !== 'adamw' || JSON.stringify(cfg.roi?.value) !== '[96,96,96]' || JSON.stringify(cfg.sched?.value) !== '{"name":"cosine","warmup":5}' || cfg._wandb === undefined) problems.push(`config ${JSON.stringify(cfg)}`)
     }
     if (problems.length > 0 && bad++ < 3) t.fail(`${r.id}: ${problems.join('; ')}`)
   }

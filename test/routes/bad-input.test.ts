@@ -25,7 +25,8 @@ t.test('bad input gets one JSON error shape with a stable code, never a 5xx', as
     ['key with colon', { body: m({ key: 'val:dice' }) }, 400, 'TG_INVALID_KEY'],
     ['key too long', { body: m({ key: 'k'.repeat(251) }) }, 400, 'TG_INVALID_KEY', /250/],
     ['param value too long', { body: { batchId: 'b', params: { note: 'x'.repeat(6001) } } }, 400, 'TG_INVALID_VALUE', /6000/],
-    ['param of wrong type', { body: { batchId: 'b', params: { lr: 0.1 } } }, 400, 'TG_VALIDATION'],
+    ['param nested too deep', { body: { batchId: 'b', params: { deep: [[[[[[1]]]]]] } } }, 400, 'TG_INVALID_VALUE', /params\["deep"\] value nests deeper than 5 levels/],
+    ['param too long as JSON', { body: { batchId: 'b', params: { big: Array.from({ length: 1300 }, () => 'abc') } } }, 400, 'TG_INVALID_VALUE', /params\["big"\] value is longer than 6000 characters/],
     ['too many metrics', { body: { batchId: 'b', metrics: Array.from({ length: 1001 }, (_, i) => ({ key: 'a', value: i, step: i })) } }, 413, 'TG_TOO_MANY_METRICS', /1000/],
     ['too many params', { body: { batchId: 'b', params: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`p${i}`, 'v'])) } }, 413, 'TG_TOO_MANY_ITEMS'],
     ['huge body', { raw: JSON.stringify({ batchId: 'b', params: { x: 'y'.repeat(300000) } }) }, 413, 'TG_BODY_TOO_LARGE'],
@@ -70,7 +71,8 @@ t.test('creating a run validates sinks, params and tags', async t => {
     [{ tags: { t: 'x'.repeat(5001) } }, 400, 'TG_INVALID_VALUE'],
     [{ name: 'x', bogus: 1 }, 400, 'TG_VALIDATION'],
     [{ name: 5 }, 400, 'TG_VALIDATION'],
-    [{ params: { lr: 0.1 } }, 400, 'TG_VALIDATION']
+    [{ tags: { t: 1 } }, 400, 'TG_VALIDATION'],
+    [{ params: { deep: [[[[[[1]]]]]] } }, 400, 'TG_INVALID_VALUE']
   ]
   for (const [body, status, code] of cases) {
     const r = await g.call('POST', '/v1/runs', { auth: p.keys.write, body })

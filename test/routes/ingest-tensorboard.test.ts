@@ -9,7 +9,7 @@ const f32 = Math.fround
 t.test('metrics posted like a container lands in TensorBoard files with exact values', async t => {
   const g = await startGateway(t)
   const p = await seedProject(g)
-  const run = await p.run({ name: 'seg-1', experiment: 'seg', params: { lr: '0.0003', epochs: '10', use_amp: 'true', model: 'SegResNet' } })
+  const run = await p.run({ name: 'seg-1', experiment: 'seg', params: { lr: 0.0003, epochs: 10, use_amp: true, model: 'SegResNet', roi: [96, 96, 96], legacy_lr: '0.0003', opt: null } })
 
   const keys = Array.from({ length: 1000 }, (_, i) => `k/${String(i).padStart(4, '0')}`)
   const special = [
@@ -50,7 +50,8 @@ t.test('metrics posted like a container lands in TensorBoard files with exact va
   const contents = await readEventFile(join(dir, file as string))
   t.equal(contents.events[0]?.fileVersion, 'brain.Event:2', 'file_version first')
   const hp = contents.events.flatMap(e => e.summary ?? []).filter(v => v.pluginName === 'hparams').map(v => decodeHparamsPluginData(v.pluginContent as Uint8Array))
-  t.match(hp[0], { sessionStartInfo: { hparams: { lr: 0.0003, epochs: 10, use_amp: true, model: 'SegResNet' } } })
+  t.same(hp[0]?.sessionStartInfo?.hparams, { lr: 0.0003, epochs: 10, use_amp: true, model: 'SegResNet', roi: '[96,96,96]', legacy_lr: '0.0003', opt: 'null' },
+    'numbers, booleans and strings as they are; a list or null as its JSON string')
   t.match(hp[1], { sessionEndInfo: { status: 'STATUS_SUCCESS' } })
 })
 

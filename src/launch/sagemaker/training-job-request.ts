@@ -3,7 +3,7 @@ import { JOB_SPEC_DEFAULTS, type JobSpec } from '../job-spec.js'
 import { DEFAULT_METRIC_DEFINITIONS } from '../metric-lines.js'
 import { pytorchTrainingImageUri } from './image-uri.js'
 import { nameFromBase } from './job-name.js'
-import { pyJsonDumps } from './py-json.js'
+import { pyJsonDumps } from '../../codecs/python/py-json.js'
 
 /** What the builder needs besides the spec; `now` makes the job name deterministic in tests. */
 export interface BuildContext {

@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox'
+import type { ParamValue } from '../../domain/param-value.js'
 
 /** The one error body every 4xx/5xx answer has. Registered once (components/schemas/Error). */
 export const ErrorSchema = Type.Object({
@@ -20,6 +21,19 @@ export const IdParams = Type.Object({ id: Uuid })
 
 export const StringMap = (maxProperties: number, description: string) =>
   Type.Record(Type.String(), Type.String(), { maxProperties, description })
+
+/** A typed param value (src/domain/param-value.ts); OpenAPI shows the JSON types it may take. */
+export const ParamValueSchema = Type.Unsafe<ParamValue>(Type.Union([
+  Type.String(), Type.Number(), Type.Boolean(), Type.Null(),
+  Type.Array(Type.Unknown()), Type.Record(Type.String(), Type.Unknown())
+], {
+  description: 'A string, a finite number, a boolean, null, or an array/object of these nested at most 5 levels deep ' +
+    '(at most 6000 characters as JSON). NaN and ±Infinity travel as the strings "NaN", "Infinity", "-Infinity".',
+  examples: [0.001, 10, true, 'adamw', [96, 96, 96]]
+}))
+
+export const ParamMap = (maxProperties: number, description: string) =>
+  Type.Record(Type.String(), ParamValueSchema, { maxProperties, description })
 
 export const Page = <T extends TSchema>(item: T) => Type.Object({
   items: Type.Array(item),

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { StringMap, Uuid, WireValue } from './common.js'
+import { ParamMap, ParamValueSchema, StringMap, Uuid, WireValue } from './common.js'
 
 export const RunStatusSchema = Type.Union(['RUNNING', 'FINISHED', 'FAILED', 'KILLED'].map(s => Type.Literal(s)))
 export const TerminalStatusSchema = Type.Union(['FINISHED', 'FAILED', 'KILLED'].map(s => Type.Literal(s)))
@@ -21,12 +21,17 @@ export const CreateRunBodySchema = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 250 })),
   experiment: Type.Optional(Type.String({ minLength: 1, maxLength: 250 })),
   tags: Type.Optional(StringMap(100, 'Run tags (mutable)')),
-  params: Type.Optional(StringMap(100, 'Run params (immutable once set)')),
+  params: Type.Optional(ParamMap(100, 'Run params, typed (immutable once set)')),
   sinks: Type.Optional(Type.Array(SinkName, { maxItems: 8, uniqueItems: true, description: 'Sinks to fan out to; default: the gateway\'s TRACKGATE_DEFAULT_SINKS' }))
 }, { additionalProperties: false })
 export type CreateRunBody = Static<typeof CreateRunBodySchema>
 
+export const RunDetailSchema = Type.Intersect([Type.Ref('Run'), Type.Object({
+  params: Type.Record(Type.String(), ParamValueSchema, { description: 'Typed, as logged (immutable)' })
+})])
+
 export const CreatedRunSchema = Type.Intersect([Type.Ref('Run'), Type.Object({
+  params: Type.Record(Type.String(), ParamValueSchema),
   token: Type.String({ description: 'Callback token for this run; shown only here' }),
   sinks: Type.Array(Type.String())
 })])
@@ -50,7 +55,7 @@ export const MetricIn = Type.Object({
 export const LogBodySchema = Type.Object({
   batchId: Type.String({ minLength: 1, maxLength: 128, description: 'Client-chosen id; a retried batch with the same id is stored once' }),
   metrics: Type.Optional(Type.Array(MetricIn)),
-  params: Type.Optional(Type.Record(Type.String(), Type.String())),
+  params: Type.Optional(Type.Record(Type.String(), ParamValueSchema, { description: 'Typed params (immutable once set; the same value again is fine)' })),
   tags: Type.Optional(Type.Record(Type.String(), Type.String()))
 }, { additionalProperties: false })
 export type LogBody = Static<typeof LogBodySchema>

@@ -1,4 +1,6 @@
 import type { MetricRecord, ParamRecord, TagRecord } from '../../domain/records.js'
+import { pyStr } from '../../codecs/python/py-str.js'
+import { codePoints } from '../../domain/limits.js'
 
 /**
  * Pure encoder: run-log records → MLflow `runs/log-batch` request bodies.
@@ -11,7 +13,7 @@ export const LOG_BATCH_LIMITS = {
   tags: 100,
   items: 1000,
   bytes: 1_000_000,
-  /** Server truncates longer param values (since 2.8) — we truncate first so a resend is byte-identical. */
+  /** Longest param value (since 2.8; 500 before): a longer one is a dead letter, never cut (see `paramTooLong`). */
   paramValueChars: 6000,
   /** 8000 since 2.17 (5000 before; older servers truncate further themselves). */
   tagValueChars: 8000
@@ -51,6 +53,22 @@ function storedValueKey (value: number): string {
   if (value === Infinity) return String(Number.MAX_VALUE)
   if (value === -Infinity) return String(-Number.MAX_VALUE)
   return String(value)
+}
+
+/**
+ * The first param whose MLflow form (`str(value)`, as the Python client writes it) is longer than
+ * the server keeps. Cutting it would store a different value than the run holds, and MLflow's
+ * params are immutable, so it is refused instead (the dispatcher dead-letters that one record).
+ */
+export function paramTooLong (records: Array<{ kind: string, key?: string, value?: unknown }>, maxChars: number): string | undefined {
+  for (const r of records) {
+    if (r.kind !== 'param') continue
+    const chars = codePoints(pyStr(r.value))
+    if (chars > maxChars) {
+      return `param_too_long: param ${JSON.stringify(r.key)} is ${chars} characters as MLflow writes it (str(value)); this server keeps at most ${maxChars}`
+    }
+  }
+  return undefined
 }
 
 /** Truncate by code points, as Python's `len()` counts them. */
@@ -106,7 +124,7 @@ export function encodeLogBatches (runId: string, records: readonly BatchableReco
       seenPoints.add(id)
       place('metrics', { key: r.key, value: wireValue(r.value), timestamp: r.timestamp, step: r.step })
     } else if (r.kind === 'param') {
-      const value = truncateChars(r.value, limits.paramValueChars)
+      const value = pyStr(r.value)
       if (sentParams.get(r.key) === value) continue
       sentParams.set(r.key, value)
       place('params', { key: r.key, value })

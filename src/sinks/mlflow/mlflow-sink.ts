@@ -4,7 +4,7 @@ import type { DeliveryContext, DeliveryResult, Sink } from '../sink.js'
 import { SinkError } from '../sink-error.js'
 import { resolveTarget, type MlflowTarget } from './auth.js'
 import { createMlflowClient, mlflowErrorOf, type MlflowClient } from './client.js'
-import { encodeLogBatches, type BatchableRecord, type LogBatchBody, type LogBatchLimits, LOG_BATCH_LIMITS } from './encode.js'
+import { encodeLogBatches, paramTooLong, type BatchableRecord, type LogBatchBody, type LogBatchLimits, LOG_BATCH_LIMITS } from './encode.js'
 import { createRunOpener } from './open-run.js'
 
 export interface MlflowSinkOptions {
@@ -63,6 +63,8 @@ export function createMlflowSink (opts: MlflowSinkOptions): MlflowSink {
     get requestsSent () { return activeClient?.sent ?? 0 },
     async deliver (ctx: DeliveryContext, records: AddressedRecord[]): Promise<DeliveryResult> {
       if (records.length === 0) return { state: ctx.state }
+      const tooLong = paramTooLong(records, limits.paramValueChars)
+      if (tooLong !== undefined) throw new SinkError('TG_SINK_REJECTED', tooLong)
       const { target, client, opener } = await setup()
       activeClient = client
       const prior = readState(ctx.state, target.describe)

@@ -1,13 +1,16 @@
 import type { AddressedRecord, MetricRecord } from '../../domain/records.js'
+import type { ParamValue } from '../../domain/param-value.js'
 import { encodeFileVersion, encodeHparamsSessionEnd, encodeHparamsSessionStart, encodeScalars, type HparamValue, type ScalarValue } from '../../codecs/tfevents/index.js'
 import type { SinkRun } from '../sink.js'
 import type { TensorboardState } from './tensorboard-sink.js'
 
-/** Params are strings in the run log; the HParams dashboard sorts and filters numbers and booleans better. */
-export function hparamValue (v: string): HparamValue {
-  if (/^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(v)) return Number(v)
-  if (v === 'true' || v === 'false') return v === 'true'
-  return v
+/**
+ * HParams hold numbers, booleans and strings (the dashboard sorts and filters each its own way);
+ * a list, an object or null is shown as its JSON, as `add_hparams` users write them by hand.
+ */
+export function hparamValue (v: ParamValue): HparamValue {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v
+  return JSON.stringify(v)
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { ParamValue } from '../../domain/param-value.js'
 import { open, mkdir, stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import type { AddressedRecord } from '../../domain/records.js'
@@ -27,7 +28,7 @@ export interface TensorboardState {
   generation: number
   offset: number
   /** Params seen before the HParams session was written (TensorBoard keeps the first one only). */
-  params: Record<string, string>
+  params: Record<string, ParamValue>
   sessionWritten: boolean
 }
 
@@ -47,7 +48,7 @@ export const eventFileName = (run: SinkRun, generation: number): string =>
   `events.out.tfevents.${String(Math.floor(run.createdAt / 1000)).padStart(10, '0')}.trackgate.${run.id.slice(0, 8)}.${String(generation).padStart(4, '0')}`
 
 export function createTensorboardSink (opts: { logdir: string, fsync: boolean, maxBatchRecords?: number }): Sink {
-  const newFile = async (run: SinkRun, generation: number, params: Record<string, string> = {}): Promise<TensorboardState> => {
+  const newFile = async (run: SinkRun, generation: number, params: Record<string, ParamValue> = {}): Promise<TensorboardState> => {
     const dir = runDirectory(opts.logdir, run)
     await io('mkdir', async () => await mkdir(dir, { recursive: true }))
     return { file: relative(opts.logdir, join(dir, eventFileName(run, generation))), generation, offset: 0, params, sessionWritten: false }

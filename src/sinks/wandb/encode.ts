@@ -1,4 +1,5 @@
 import type { TerminalStatus } from '../../domain/records.js'
+import type { ParamValue } from '../../domain/param-value.js'
 import { fromWire, toExtendedJson, type ExtendedJson, type WireNumber } from './extended-json.js'
 
 /** The names of W&B's four file_stream "files" (reference §3.2); the gateway writes two. */
@@ -50,23 +51,15 @@ export function encodeSummary (summary: Record<string, WireNumber>, last: { step
 }
 
 /**
- * Params are strings in the run log. A string that is exactly a number's canonical form
- * ("0.0003", "32") becomes that number so W&B can plot and filter it; anything else ("1e-3",
- * "007", "adamw") stays a string, so no value is ever changed by the conversion.
+ * W&B's config JSONString: `{"key": {"value": v}}` with the typed value as `wandb.config` keeps it
+ * (numbers, booleans, lists, nested objects inside the entry's `value`), plus `_wandb.t`, without
+ * which resuming SDK clients consider the run "not initialised" (reference §2.3), and an empty
+ * metric list `m`.
  */
-export function configValue (raw: string): string | number {
-  const n = Number(raw)
-  return raw.trim() !== '' && Number.isFinite(n) && String(n) === raw ? n : raw
-}
-
-/**
- * W&B's config JSONString: `{"key": {"value": v}}`, plus `_wandb.t`, without which resuming SDK
- * clients consider the run "not initialised" (reference §2.3), and an empty metric list `m`.
- */
-export function encodeConfig (params: Record<string, string>): string {
+export function encodeConfig (params: Record<string, ParamValue>): string {
   const config: Record<string, ExtendedJson> = {}
   for (const key of Object.keys(params).sort()) {
-    config[key] = { value: configValue(params[key] as string) }
+    config[key] = { value: params[key] ?? null }
   }
   config._wandb = { value: { t: {}, m: [] } }
   return toExtendedJson(config)

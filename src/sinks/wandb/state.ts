@@ -1,3 +1,4 @@
+import type { ParamValue } from '../../domain/param-value.js'
 import type { WireNumber } from './extended-json.js'
 
 /** The row currently being assembled: all metrics of one step seen so far. */
@@ -29,7 +30,7 @@ export interface WandbState {
   v: 1
   remote: RemoteRun | null
   /** Config source: param records, last value per key. */
-  params: Record<string, string>
+  params: Record<string, ParamValue>
   /** Tag records (key → value); merged over the run's own tags. */
   tags: Record<string, string>
   /** The config JSON and tag list last acknowledged by upsertBucket, to re-upsert on change. */

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3'
 import type { AppendRequest, AppendResult } from '../store.js'
+import { paramType, sameParamValue, type ParamValue } from '../../domain/param-value.js'
 
 interface RunState { status: string, headSeq: number, endedAt: number | null, tags: Record<string, string>, dirty: boolean, tagsDirty: boolean }
 
@@ -16,7 +17,7 @@ function prepare (db: Database.Database) {
     getParam: db.prepare('SELECT value FROM run_params WHERE run_id = ? AND key = ?').pluck(),
     insertLog: db.prepare('INSERT INTO run_log (run_id, seq, body, created_at) VALUES (?, ?, ?, ?)'),
     insertBatch: db.prepare('INSERT INTO ingest_batches (run_id, batch_id, seq, accepted) VALUES (?, ?, ?, ?)'),
-    insertParam: db.prepare('INSERT INTO run_params (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+    insertParam: db.prepare('INSERT INTO run_params (run_id, key, value, type) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
     setHead: db.prepare('UPDATE runs SET head_seq = ? WHERE id = ?'),
     setHeadAndTags: db.prepare('UPDATE runs SET head_seq = ?, tags = ? WHERE id = ?')
   }
@@ -45,8 +46,10 @@ export function appendInTransaction (db: Database.Database, batch: AppendRequest
     }
     let conflict: AppendResult | undefined
     for (const [key, value] of Object.entries(req.params)) {
-      const existing = getParam.get(req.runId, key) as string | undefined
-      if (existing !== undefined && existing !== value) { conflict = { ok: false, error: 'param_conflict', key, existing, got: value }; break }
+      const stored = getParam.get(req.runId, key) as string | undefined
+      if (stored === undefined) continue
+      const existing = JSON.parse(stored) as ParamValue
+      if (!sameParamValue(existing, value)) { conflict = { ok: false, error: 'param_conflict', key, existing, got: value }; break }
     }
     if (conflict !== undefined) { results.push(conflict); continue }
 
@@ -54,7 +57,7 @@ export function appendInTransaction (db: Database.Database, batch: AppendRequest
     run.dirty = true
     insertLog.run(req.runId, seq, JSON.stringify(req.body), req.now)
     insertBatch.run(req.runId, req.batchId, seq, req.records)
-    for (const [key, value] of Object.entries(req.params)) insertParam.run(req.runId, key, value)
+    for (const [key, value] of Object.entries(req.params)) insertParam.run(req.runId, key, JSON.stringify(value), paramType(value))
     if (Object.keys(req.tags).length > 0) { Object.assign(run.tags, req.tags); run.tagsDirty = true }
     results.push({ ok: true, seq, accepted: req.records, duplicate: false })
   }

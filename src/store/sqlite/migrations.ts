@@ -65,6 +65,16 @@ const MIGRATIONS: Migration[] = [
         PRIMARY KEY (project_id, sink)
       ) WITHOUT ROWID;
     `
+  },
+  {
+    // Typed params: `value` becomes the param's JSON and `type` its JSON type. Release 0.1 stored
+    // strings only, and they stay strings (json_quote), so nothing read back changes on upgrade.
+    version: 3,
+    sql: `
+      ALTER TABLE run_params ADD COLUMN type TEXT NOT NULL DEFAULT 'string'
+        CHECK (type IN ('string','number','boolean','null','array','object'));
+      UPDATE run_params SET value = json_quote(value);
+    `
   }
 ]
 

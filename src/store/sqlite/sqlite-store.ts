@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3'
 import type { LogEntry, EntryBody } from '../../domain/log-entry.js'
 import type { TerminalStatus } from '../../domain/records.js'
+import type { ParamValue } from '../../domain/param-value.js'
 import type {
   ApiKey, AppendRequest, AppendResult, Cursor, DeadLetter, FailureUpdate, NewRun, Project, Run, RunFilter, SinkStats, Store
 } from '../store.js'
@@ -145,9 +146,9 @@ export class SqliteStore implements Store {
     return { run, changed }
   }
 
-  async getParams (runId: string): Promise<Record<string, string>> {
+  async getParams (runId: string): Promise<Record<string, ParamValue>> {
     const rows = this.stmt('SELECT key, value FROM run_params WHERE run_id = ? ORDER BY key').all(runId) as Array<{ key: string, value: string }>
-    return Object.fromEntries(rows.map(r => [r.key, r.value]))
+    return Object.fromEntries(rows.map(r => [r.key, JSON.parse(r.value) as ParamValue]))
   }
 
   async mergeRunTags (runId: string, tags: Record<string, string>): Promise<void> {

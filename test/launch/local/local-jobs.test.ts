@@ -22,7 +22,11 @@ t.test('a simulator job runs to the end: metrics in the run, TensorBoard files, 
   const run = await g.call('GET', `/v1/runs/${r.body.runId}/summary`, { auth: p.keys.read })
   t.equal(run.body.status, 'FINISHED')
   t.match(run.body.metrics, { train_loss: { step: 12 }, val_dice: { step: 12 }, lr: {} })
-  t.equal(run.body.params.model, 'SegResNet', 'the trainer logged its params through the client')
+  t.match(run.body.params, { model: 'SegResNet', strategy: 'single', epochs: 3, step_sleep: 0.005, steps_per_epoch: 4 }, 'the job\'s typed hyperparameters are the run\'s params')
+  t.match(run.body.params, { lr: 0.0001, amp: true, roi_size: [96, 96, 96], batch_size: 2 }, 'the trainer logged the rest of its config, typed, through the client')
+  const trainerLog = await g.call('GET', `/v1/jobs/${r.body.id}/logs`, { auth: p.keys.read })
+  t.match(trainerLog.body, /epoch/, 'the trainer\'s log')
+  t.notMatch(trainerLog.body, /refused a changed param/, 'the trainer\'s typed values agree with the job\'s')
 
   const events = await sse
   const kinds = events.map(e => e.event)

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { DEFAULT_METRIC_DEFINITIONS, formatMetricLine, metricRegex, parseMetricLine } from '../../../src/launch/metric-lines.js'
-import { pyJsonDumps } from '../../../src/launch/sagemaker/py-json.js'
+import { pyJsonDumps } from '../../../src/codecs/python/py-json.js'
 
 t.test('the default regexes read the trainer lines', async t => {
   // Lines as containers/training prints them: "%s=%r" % (k, float(v)).

@@ -1,7 +1,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import type { MetricRecord } from '../../../src/domain/records.js'
-import { encodeLogBatches, LOG_BATCH_LIMITS, truncateChars, wireValue, type BatchableRecord } from '../../../src/sinks/mlflow/encode.js'
+import { encodeLogBatches, LOG_BATCH_LIMITS, paramTooLong, truncateChars, wireValue, type BatchableRecord } from '../../../src/sinks/mlflow/encode.js'
 import { T0 } from './helpers.js'
 
 const metric = (i: number, key = 'loss', value = i / 10): MetricRecord => ({ kind: 'metric', key, value, step: i, timestamp: T0 + i })
@@ -72,12 +72,40 @@ t.test('identical points sent once (two equal NaN points would fail a batch)', a
   t.same(body?.metrics?.map(m => m.value), ['NaN', 0.5, 0.6, 'Infinity'], '+Inf and max double are one stored point')
 })
 
-t.test('over-long values are cut by code points, as the server would', async (t) => {
+t.test('over-long tag values are cut by code points, as the server would; over-long params are refused', async (t) => {
   t.equal(truncateChars('ab', 5), 'ab')
   t.equal(truncateChars('😀'.repeat(6001), 6000), '😀'.repeat(6000))
-  const [body] = encodeLogBatches('r', [{ kind: 'param', key: 'p', value: 'x'.repeat(7000) }, { kind: 'tag', key: 't', value: 'y'.repeat(9000) }])
-  t.equal(body?.params?.[0]?.value.length, 6000)
+  const [body] = encodeLogBatches('r', [{ kind: 'tag', key: 't', value: 'y'.repeat(9000) }])
   t.equal(body?.tags?.[0]?.value.length, 8000)
+  t.equal(paramTooLong([{ kind: 'param', key: 'p', value: '😀'.repeat(6000) }], 6000), undefined, 'counted in code points')
+  // 1500 one-digit numbers: 3001 characters of JSON, 4500 of str() ("[0, 0, ...]").
+  const list = new Array(1500).fill(0)
+  t.equal(paramTooLong([{ kind: 'param', key: 'l', value: list }], 6000), undefined)
+  t.match(paramTooLong([{ kind: 'metric' }, { kind: 'param', key: 'l', value: list }], 4000),
+    /^param_too_long: param "l" is 4500 characters as MLflow writes it \(str\(value\)\); this server keeps at most 4000$/)
+})
+
+t.test('typed params go out as the Python client writes them: str(value)', async (t) => {
+  const [body] = encodeLogBatches('r', [
+    { kind: 'param', key: 'lr', value: 0.001 },
+    { kind: 'param', key: 'wd', value: 1e-5 },
+    { kind: 'param', key: 'epochs', value: 10 },
+    { kind: 'param', key: 'amp', value: true },
+    { kind: 'param', key: 'none', value: null },
+    { kind: 'param', key: 'roi', value: [96, 96, 96] },
+    { kind: 'param', key: 'opt', value: { name: "adam'w", betas: [0.9, 0.999], nesterov: false } },
+    { kind: 'param', key: 'name', value: 'it\'s' }
+  ])
+  t.same(body?.params, [
+    { key: 'lr', value: '0.001' },
+    { key: 'wd', value: '1e-05' },
+    { key: 'epochs', value: '10' },
+    { key: 'amp', value: 'True' },
+    { key: 'none', value: 'None' },
+    { key: 'roi', value: '[96, 96, 96]' },
+    { key: 'opt', value: '{\'name\': "adam\'w", \'betas\': [0.9, 0.999], \'nesterov\': False}' },
+    { key: 'name', value: "it's" }
+  ])
 })
 
 t.test('property: every distinct record lands exactly once, in order, within limits', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { configValue, encodeConfig, encodeFileStreamBody, encodeHistoryRow, encodeSummary, exitCodeFor, wandbRunName, wandbTags } from '../../../src/sinks/wandb/encode.js'
+import { encodeConfig, encodeFileStreamBody, encodeHistoryRow, encodeSummary, exitCodeFor, wandbRunName, wandbTags } from '../../../src/sinks/wandb/encode.js'
 import { fromWire, toExtendedJson, toWire } from '../../../src/sinks/wandb/extended-json.js'
 import { parseExtendedJson } from '../../emulators/wandb/extended-json.js'
 
@@ -32,18 +32,22 @@ t.test('summary: whole object, _runtime int, _wandb.runtime', async (t) => {
   t.equal(line, '{"val/dice":0.874,"g":NaN,"_step":1499,"_runtime":812,"_timestamp":1755772812.41,"_wandb":{"runtime":812}}')
 })
 
-t.test('config: {"key":{"value":v}} with _wandb.t; only canonical numbers become numbers', async (t) => {
-  const config = JSON.parse(encodeConfig({ lr: '0.0003', batch_size: '2', optim: 'adamw', wd: '1e-3', seed: '007' }))
+t.test('config: {"key":{"value":v}} with the typed values and _wandb.t; strings stay strings', async (t) => {
+  const config = JSON.parse(encodeConfig({
+    lr: 0.0003, batch_size: 2, amp: true, optim: 'adamw', seed: '007', legacy_lr: '0.0003', roi: [96, 96, 96], sched: { name: 'cosine', warmup: 5 }, none: null
+  }))
   t.same(config, {
+    amp: { value: true },
     batch_size: { value: 2 },
+    legacy_lr: { value: '0.0003' },
     lr: { value: 0.0003 },
+    none: { value: null },
     optim: { value: 'adamw' },
+    roi: { value: [96, 96, 96] },
+    sched: { value: { name: 'cosine', warmup: 5 } },
     seed: { value: '007' },
-    wd: { value: '1e-3' },
     _wandb: { value: { t: {}, m: [] } }
   })
-  t.equal(configValue(' 1'), ' 1')
-  t.equal(configValue(''), '')
 })
 
 t.test('file_stream body: strict JSON outside, lines as strings; {} heartbeat; complete + exitcode', async (t) => {

@@ -23,7 +23,8 @@ export function pyJsonDumps (value: unknown): string {
   throw new TypeError(`Object of type ${typeof value} is not JSON serializable`)
 }
 
-function pyNumber (n: number): string {
+/** `repr(x)` of the float or int a JSON number decodes to in Python (`json.loads`). */
+export function pyNumber (n: number): string {
   if (Number.isNaN(n)) return 'NaN'
   if (n === Infinity) return 'Infinity'
   if (n === -Infinity) return '-Infinity'
