@@ -1,7 +1,8 @@
 import closeWithGrace from 'close-with-grace'
-import { randomBytes } from 'node:crypto'
 import { build } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config/config.js'
+import { resolveAdminKey } from './config/admin-key.js'
+import { welcome } from './welcome.js'
 
 // The AWS SDK warns, in a multi-line message on stderr, that releases after January 2027 will need
 // Node 22. Our package-lock pins a release that supports Node 20, which this project targets; the
@@ -20,13 +21,8 @@ async function main (): Promise<void> {
     }
     throw err
   }
-  let printAdminKey = false
-  if (config.adminKey === undefined) {
-    // No admin key configured: mint one for this process and print it once, so a fresh
-    // `npm start` is usable; set TRACKGATE_ADMIN_KEY to keep one across restarts.
-    config = { ...config, adminKey: `tga_${randomBytes(32).toString('base64url')}` }
-    printAdminKey = true
-  }
+  const admin = resolveAdminKey(config.adminKey, config.dataDir)
+  config = { ...config, adminKey: admin.key }
   const app = await build(config)
   closeWithGrace({ delay: config.shutdownGraceMs + 5000 }, async ({ signal, err }) => {
     if (err !== undefined) app.log.error({ err }, 'closing after an error')
@@ -34,10 +30,9 @@ async function main (): Promise<void> {
     await app.close()
   })
   await app.listen({ port: config.port, host: config.host })
-  if (printAdminKey) {
-    process.stderr.write(`\ntrackgate: TRACKGATE_ADMIN_KEY is not set; this process's admin key is:\n  ${config.adminKey}\n` +
-      'Set TRACKGATE_ADMIN_KEY (≥ 32 characters) to choose your own.\n\n')
-  }
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : config.port
+  process.stderr.write(welcome(`http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`, admin))
 }
 
 main().catch(err => {
