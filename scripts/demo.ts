@@ -5,12 +5,13 @@
  * reported through the real callback client), prints its progress and where to look, and exits
  * when the job ends (0 if it completed).
  *
- *   npm run demo                                  # embedded gateway, data in ./data/demo
+ *   npm run demo                                  # the `npm start` gateway if it runs, else an embedded one (data in ./data/demo)
  *   TRACKGATE_URL=http://127.0.0.1:8080 TRACKGATE_ADMIN_KEY=… npm run demo
  *   DEMO_EPOCHS=20 DEMO_STEP_SLEEP=0.05 npm run demo
  */
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { build } from '../src/app.js'
@@ -22,6 +23,11 @@ async function gateway (): Promise<{ url: string, admin: string, app?: FastifyIn
   const url = process.env['TRACKGATE_URL']
   const admin = process.env['TRACKGATE_ADMIN_KEY']
   if (url !== undefined && admin !== undefined) return { url: url.replace(/\/+$/, ''), admin }
+  const running = await runningGateway()
+  if (running !== undefined) {
+    out(`using the gateway already running at ${running.url} (its key from ${running.keyFile})`)
+    return { url: running.url, admin: running.admin }
+  }
   const key = admin ?? `tga_${randomBytes(24).toString('base64url')}`
   const config = loadConfig({
     ...process.env,
@@ -35,6 +41,20 @@ async function gateway (): Promise<{ url: string, admin: string, app?: FastifyIn
   const a = app.server.address()
   const port = typeof a === 'object' && a !== null ? a.port : config.port
   return { url: `http://${config.host}:${port}`, admin: key, app, tensorboardDir: resolve(config.tensorboardDir), dataDir: resolve(config.dataDir) }
+}
+
+/** The `npm start` gateway of this checkout, when it is up: its port, and the key it saved. */
+async function runningGateway (): Promise<{ url: string, admin: string, keyFile: string } | undefined> {
+  const keyFile = resolve(process.env['TRACKGATE_DATA_DIR'] ?? 'data', 'admin.key')
+  if (!existsSync(keyFile)) return undefined
+  const url = `http://127.0.0.1:${process.env['PORT'] ?? '8080'}`
+  try {
+    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })
+    if (!res.ok) return undefined
+  } catch {
+    return undefined
+  }
+  return { url, admin: readFileSync(keyFile, 'utf8').trim(), keyFile }
 }
 
 async function call (url: string, auth: string, method: string, path: string, body?: unknown): Promise<any> {
