@@ -36,6 +36,9 @@ const cursorInFile = (dataDir: string, sink: string, runId: string): { delivered
  * Starts a POST whose body is not finished yet, so the request is in flight when the close
  * begins; `finish()` sends the rest and resolves with the status line's code.
  */
+/** Requests the gateway has begun to handle (its pino 'incoming request' lines). */
+const incoming = (g: { logs: string[] }): number => g.logs.filter(l => l.includes('"incoming request"')).length
+
 function slowPost (url: string, path: string, auth: string, body: unknown): Promise<{ finish: () => Promise<number> }> {
   const { hostname, port } = new URL(url)
   const json = Buffer.from(JSON.stringify(body))
@@ -103,10 +106,11 @@ t.test('shutdown while a sink holds a delivery: 503, cursor kept, re-delivered o
   t.ok(await sink.waitForHold(10000), 'the sink holds the delivery of b2')
   t.same(sink.storedFor(run.id).map(r => r.step), [0, 1, 2, 3, 4, 5, 6], 'the remote has stored b2 already')
 
+  const seen = incoming(g1)
   const inFlight = await slowPost(g1.url, `/v1/runs/${run.id}/log`, p.keys.write, batch('during-close', 100, 2))
-  await new Promise(resolve => setTimeout(resolve, 50))
+  await eventually(async () => incoming(g1) > seen, 10000, 'the server to have the request\'s head')
   const closed = keepAlive(g1.app.close())
-  await new Promise(resolve => setTimeout(resolve, 20))
+  await eventually(async () => !g1.app.server.listening, 10000, 'the close to begin')
   const inFlightStatus = await inFlight.finish()
   t.equal(inFlightStatus, 503, 'a request in flight when the close begins is answered 503')
   const late = await tryLog(g1, run.id, p.keys.write, batch('after-close', 200, 2))
@@ -149,7 +153,7 @@ t.test('a held delivery released within the grace period is committed, and not s
   t.equal(b1.status, 202)
   t.ok(await sink.waitForHold(10000), 'held')
   const closed = keepAlive(g1.app.close())
-  await new Promise(resolve => setTimeout(resolve, 100))
+  await eventually(async () => !g1.app.server.listening, 10000, 'the close to begin')
   sink.release()
   await closed
   t.equal(cursorInFile(dataDir, 'held', run.id).deliveredSeq, b1.body.seq, 'a send finished within the grace is committed')
