@@ -33,7 +33,7 @@ export default async function bench (): Promise<BenchRow[]> {
     const signal = new AbortController().signal
     const t0 = performance.now()
     await Promise.all(Array.from({ length: RUNS }, async (_, r) => {
-      const run: SinkRun = { id: `bench-${r}`, projectId: 'p', name: `bench-${r}`, experiment: 'bench', tags: {}, createdAt: 1_700_000_000_000, jobName: null }
+      const run: SinkRun = { id: `bench-${r}`, projectId: 'p', name: `bench-${r}`, experiment: 'bench', tags: {}, createdAt: 1_700_000_000_000, jobName: null, parentRunId: null, group: null }
       let state: unknown = null
       let seq = 1
       for (let from = 0; from < POINTS_PER_RUN; from += sink.maxBatchRecords) {

@@ -8,14 +8,26 @@ import { LocalLauncher } from '../src/launch/local/local-launcher.js'
 import { createSageMakerApi, type SageMakerApi, type SageMakerApiOptions } from '../src/launch/sagemaker/client.js'
 import { SageMakerLauncher } from '../src/launch/sagemaker/launcher.js'
 import { SageMakerTracker } from '../src/launch/sagemaker/tracker.js'
+import { SageMakerTuningTracker } from '../src/launch/sagemaker/tuning-tracker.js'
+import { SageMakerTuningBackend } from '../src/launch/sagemaker/tuning-launcher.js'
+import { SqliteTuningStore } from '../src/store/sqlite/sqlite-tuning-store.js'
+import type { TuningStore } from '../src/store/tuning-store.js'
+import { TuningService } from '../src/tuning/tuning-service.js'
+import { LocalTuningBackend } from '../src/tuning/local-search.js'
+import type { WireMetricValue } from '../src/domain/limits.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     jobStore: JobStore
     jobService: JobService
     sagemakerTracker: SageMakerTracker
+    tuningStore: TuningStore
+    tuningService: TuningService
+    sagemakerTuningTracker: SageMakerTuningTracker
   }
 }
+
+const numberOf = (v: WireMetricValue | undefined): number | null => v === undefined ? null : typeof v === 'number' ? v : null
 
 export interface LauncherPluginOptions {
   launch?: {
@@ -25,6 +37,8 @@ export interface LauncherPluginOptions {
     localWatchMs?: number
     /** First delay of a CreateTrainingJob resubmission after a transient failure (ms). */
     createRetryBaseMs?: number
+    /** How often a local search looks at its trials (early stopping, runtime limit), ms. */
+    tuningIntervalMs?: number
     /** Wraps each SageMaker client (tests inject faults such as a lost create answer). */
     wrapSageMakerApi?: (api: SageMakerApi) => SageMakerApi
   }
@@ -63,21 +77,52 @@ export default fp(async function launcherPlugin (app: FastifyInstance, opts: Lau
   service.launchers.set('local', new LocalLauncher({
     dataDir: app.config.dataDir, trainer: c.localTrainer, stopGraceMs: c.localStopGraceMs, service, log: app.log, watchMs: opts.launch?.localWatchMs
   }))
-  service.launchers.set('sagemaker', new SageMakerLauncher({
+  const sagemakerLauncher = new SageMakerLauncher({
     api: api(3), tracker, service, config: c, log: app.log, retryBaseMs: opts.launch?.createRetryBaseMs
+  })
+  service.launchers.set('sagemaker', sagemakerLauncher)
+
+  // Hyperparameter tuning: trials are jobs of the service above.
+  const tuningStore = new SqliteTuningStore((app.store as SqliteStore).db)
+  const tuning = new TuningService({
+    tunings: tuningStore,
+    jobs: jobStore,
+    store: app.store,
+    jobService: service,
+    notifyRun: runId => app.dispatcher.notify([runId]),
+    latestMetric: async (runId, key) => numberOf((await app.metricsView.latest(runId))[key]?.value),
+    log: app.log,
+    defaultBackend: c.defaultBackend
+  })
+  const tuningTracker = new SageMakerTuningTracker({ api: api(1), service: tuning, jobService: service, jobs: jobStore, trainingTracker: tracker, config: c, log: app.log })
+  tuning.backends.set('local', new LocalTuningBackend({
+    service: tuning,
+    curve: async (runId, key) => (await app.metricsView.history(runId, { key, limit: 100_000 })).items.flatMap(p => typeof p.value === 'number' ? [{ step: p.step, value: p.value }] : []),
+    log: app.log,
+    ...(opts.launch?.tuningIntervalMs !== undefined && { intervalMs: opts.launch.tuningIntervalMs })
+  }))
+  tuning.backends.set('sagemaker', new SageMakerTuningBackend({
+    api: api(3), service: tuning, jobs: sagemakerLauncher, tracker, tuningTracker, config: c, gatewayUrl: () => gatewayUrl(app), log: app.log
   }))
 
   app.decorate('jobStore', jobStore as JobStore)
   app.decorate('jobService', service)
   app.decorate('sagemakerTracker', tracker)
+  app.decorate('tuningStore', tuningStore as TuningStore)
+  app.decorate('tuningService', tuning)
+  app.decorate('sagemakerTuningTracker', tuningTracker)
 
   app.addHook('onReady', async () => {
     tracker.start()
+    tuningTracker.start()
     await service.resume()
+    await tuning.resume()
   })
   // Open SSE and log streams end before the server waits for its connections to close.
   app.addHook('preClose', async () => { service.emit('close') })
   app.addHook('onClose', async () => {
+    await tuningTracker.stop()
+    await tuning.close()
     await tracker.stop()
     await service.close()
     for (const a of apis) a.close()

@@ -19,6 +19,7 @@ import targetRoutes from './routes/targets.js'
 import healthRoutes from './routes/health.js'
 import jobRoutes from './routes/jobs.js'
 import sagemakerEventRoutes from './routes/sagemaker-events.js'
+import tuningRoutes from './routes/tuning-jobs.js'
 
 export interface BuildOptions extends DispatcherPluginOptions, LauncherPluginOptions {
   /** Where log lines go (tests capture them); stdout by default. */
@@ -54,5 +55,6 @@ export async function build (config: Config, opts: BuildOptions = {}): Promise<F
   await app.register(targetRoutes)
   await app.register(jobRoutes)
   await app.register(sagemakerEventRoutes)
+  await app.register(tuningRoutes)
   return app as unknown as FastifyInstance
 }

@@ -1,6 +1,6 @@
 """A standard-library stand-in for train.py: same CLI and SM_* parsing, same metric log lines,
 same client reporting, per-epoch checkpoint + resume, but no torch.  Loss falls and Dice rises
-over the epochs with a little noise; each step sleeps ``--step-sleep`` seconds.
+over the epochs with a little noise, to a level set by the hyperparameters (see ``quality``); each step sleeps ``--step-sleep`` seconds.
 
     python3 simulate.py --epochs 3 --steps-per-epoch 20 [--fail-at-epoch 1]
 
@@ -34,13 +34,24 @@ class SimulatedCrash(RuntimeError):
     pass
 
 
-def curves(epoch: int, step_in_epoch: int, steps_per_epoch: int, rng: random.Random) -> float:
+MODEL_FIT = {"SegResNet": 1.0, "SwinUNETR": 0.98, "UNet": 0.96, "Tiny": 0.9}
+
+
+def quality(cfg: Any) -> float:
+    """How good these hyperparameters are, in (0, 1]: a smooth optimum at lr ~ 5e-4 (log scale),
+    batch size 4 and SegResNet, so a hyperparameter search has something to find."""
+    q = math.exp(-((math.log10(max(cfg.lr, 1e-12)) + 3.3) ** 2) / 2.0)
+    q *= max(0.5, 1.0 - 0.04 * abs(math.log2(max(cfg.batch_size, 1) / 4.0)))
+    return q * MODEL_FIT.get(cfg.model, 0.95)
+
+
+def curves(epoch: int, step_in_epoch: int, steps_per_epoch: int, rng: random.Random, q: float = 1.0) -> float:
     t = epoch + step_in_epoch / float(steps_per_epoch)
-    return max(0.01, 1.2 * math.exp(-0.45 * t) + 0.05 + rng.gauss(0, 0.02))
+    return max(0.01, 1.2 * math.exp(-0.45 * q * t) + 0.05 + 0.3 * (1 - q) + rng.gauss(0, 0.02))
 
 
-def val_dice(epoch: int, rng: random.Random) -> float:
-    return min(0.99, max(0.0, 0.9 * (1 - math.exp(-0.5 * (epoch + 1))) + rng.gauss(0, 0.01)))
+def val_dice(epoch: int, rng: random.Random, q: float = 1.0) -> float:
+    return min(0.99, max(0.0, 0.9 * q * (1 - math.exp(-0.5 * (epoch + 1))) + rng.gauss(0, 0.01)))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -76,6 +87,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     client.log_params(config_params(cfg))
     client.set_tags({"trainer": "simulate.py", "strategy": cfg.strategy, "model": cfg.model})
     rng = random.Random(cfg.seed)
+    q = quality(cfg)
     try:
         for epoch in range(start_epoch, cfg.epochs):
             if epoch == cfg.fail_at_epoch:
@@ -84,13 +96,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             for i in range(cfg.steps_per_epoch):
                 time.sleep(cfg.step_sleep)
                 step += 1
-                loss = curves(epoch, i, cfg.steps_per_epoch, rng)
+                loss = curves(epoch, i, cfg.steps_per_epoch, rng, q)
                 client.log({"train_loss": loss, "lr": lr}, step)
                 if step % cfg.log_interval == 0 or i == cfg.steps_per_epoch - 1:
                     print_metric_line(epoch, step, {"train_loss": loss, "lr": lr})
             if (epoch + 1) % cfg.val_interval == 0 or epoch == cfg.epochs - 1:
-                vd = val_dice(epoch, rng)
-                vl = curves(epoch + 1, 0, cfg.steps_per_epoch, rng)
+                vd = val_dice(epoch, rng, q)
+                vl = curves(epoch + 1, 0, cfg.steps_per_epoch, rng, q)
                 client.log({"val_loss": vl, "val_dice": vd, "epoch": float(epoch)}, step)
                 print_metric_line(epoch, step, {"val_loss": vl, "val_dice": vd})
             atomic_write_bytes(ckpt_path, json.dumps({"epoch": epoch, "step": step}).encode())

@@ -173,7 +173,7 @@ export class Dispatcher {
   private async runPartition (sink: Sink, start: Cursor): Promise<void> {
     const run = await this.o.store.getRun(start.runId)
     if (run === undefined) return
-    const sinkRun: SinkRun = { id: run.id, projectId: run.projectId, name: run.name, experiment: run.experiment, tags: run.tags, createdAt: run.createdAt, jobName: run.jobName }
+    const sinkRun: SinkRun = { id: run.id, projectId: run.projectId, name: run.name, experiment: run.experiment, tags: run.tags, createdAt: run.createdAt, jobName: run.jobName, parentRunId: run.parentRunId, group: run.group }
     let cursor = start
     // Replays are asked for once per pass: one requested meanwhile notifies the run, which brings
     // a new pass. (Querying every batch would cost a round trip per delivery for a rare event.)

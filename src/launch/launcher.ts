@@ -5,7 +5,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { JobSpec } from './job-spec.js'
 import type { JobProblem } from './sagemaker/validate-job.js'
 import type { Store } from '../store/store.js'
-import { isTerminalJob, type Job, type JobBackend, type JobEvent, type JobPatch, type JobStatus, type JobStore } from '../store/job-store.js'
+import { isTerminalJob, type Job, type JobBackend, type JobEvent, type JobPatch, type JobStatus, type JobStore, type TrialLink } from '../store/job-store.js'
 import type { TerminalStatus } from '../domain/records.js'
 import { hashSecret, newId, newSecret } from '../util/ids.js'
 
@@ -53,7 +53,21 @@ export interface CreateJobInput {
   spec: JobSpec
   sinks: string[]
   idempotencyKey: string | null
-  requestHash: string
+  requestHash: string | null
+  /** A tuning trial: its link, and its run's parent (the search's run) and group. */
+  trial?: TrialLink & { parentRunId: string, group: string }
+}
+
+/** A training job some backend started on its own (a SageMaker tuning job's trial), recorded as ours. */
+export interface AdoptJobInput {
+  projectId: string
+  spec: JobSpec
+  sinks: string[]
+  sagemakerJobName: string
+  sagemakerJobArn: string | null
+  region: string | null
+  createdAt: number
+  trial: TrialLink & { parentRunId: string, group: string }
 }
 
 export interface JobServiceOptions {
@@ -111,8 +125,9 @@ export class JobService extends EventEmitter {
       region: launcher.backend === 'sagemaker' ? (spec.region ?? null) : null,
       idempotencyKey: input.idempotencyKey,
       requestHash: input.requestHash,
-      createdAt: now
-    }, { at: now, status: 'SUBMITTING', secondaryStatus: null, message: 'job recorded', source: 'api' })
+      createdAt: now,
+      ...(input.trial !== undefined && { trial: trialLink(input.trial) })
+    }, { at: now, status: 'SUBMITTING', secondaryStatus: null, message: 'job recorded', source: input.trial !== undefined ? 'tuning' : 'api' })
     if (!created) {
       if (job.requestHash !== input.requestHash) {
         throw new IdempotencyConflict(`Idempotency-Key ${input.idempotencyKey ?? ''} was used for a different request (job ${job.id})`)
@@ -122,18 +137,7 @@ export class JobService extends EventEmitter {
       return { job: await this.get(job.id), created: false }
     }
     const token = newSecret('tgr')
-    await this.o.store.createRun({
-      id: job.runId,
-      projectId: input.projectId,
-      name: spec.name,
-      experiment: spec.experiment ?? 'default',
-      tags: { 'trackgate.job': job.id, 'trackgate.backend': launcher.backend },
-      params: jobRunParams(spec),
-      tokenHash: hashSecret(token),
-      sinks: input.sinks,
-      jobName: external ?? spec.name,
-      createdAt: now
-    })
+    await this.createJobRun(job, spec, input.sinks, hashSecret(token), external ?? spec.name, input.trial)
     this.o.notifyRun(job.runId)
     const launch = launcher.launch({ job, spec, token, gatewayUrl: this.o.gatewayUrl() })
       .catch(async (err: unknown) => {
@@ -144,6 +148,50 @@ export class JobService extends EventEmitter {
     this.launching.set(job.id, launch)
     await launch
     return { job: await this.get(job.id), created: true }
+  }
+
+  /**
+   * Records a job a backend started by itself (a SageMaker tuning trial) with its own run, once:
+   * whoever sees the trial first (the tuning tracker, the trial's container claiming its run) adopts
+   * it, the others get the same job. Its run's token is minted when the container claims the run.
+   */
+  async adopt (input: AdoptJobInput): Promise<{ job: Job, created: boolean }> {
+    const { created, job } = await this.o.jobs.insert({
+      id: newId(),
+      projectId: input.projectId,
+      runId: newId(),
+      backend: 'sagemaker',
+      name: input.spec.name,
+      spec: redactSpec(input.spec),
+      sagemakerJobName: input.sagemakerJobName,
+      region: input.region,
+      idempotencyKey: null,
+      requestHash: null,
+      createdAt: input.createdAt,
+      trial: trialLink(input.trial)
+    }, { at: input.createdAt, status: 'PENDING', secondaryStatus: null, message: 'trial started by the tuning job', source: 'tuning' })
+    if (!created) return { job, created }
+    if (input.sagemakerJobArn !== null) await this.o.jobs.update(job.id, { sagemakerJobArn: input.sagemakerJobArn })
+    await this.createJobRun(job, input.spec, input.sinks, hashSecret(newSecret('tgr')), input.sagemakerJobName, input.trial)
+    this.o.notifyRun(job.runId)
+    return { job: await this.get(job.id), created }
+  }
+
+  private async createJobRun (job: Job, spec: JobSpec, sinks: string[], tokenHash: string, jobName: string, trial?: CreateJobInput['trial']): Promise<void> {
+    await this.o.store.createRun({
+      id: job.runId,
+      projectId: job.projectId,
+      name: trial === undefined ? spec.name : job.name,
+      experiment: spec.experiment ?? 'default',
+      tags: { 'trackgate.job': job.id, 'trackgate.backend': job.backend, ...(trial !== undefined && { 'trackgate.tuning_job': trial.tuningJobId }) },
+      params: { ...jobRunParams(spec), ...trial?.hyperparameters },
+      tokenHash,
+      sinks,
+      jobName,
+      parentRunId: trial?.parentRunId ?? null,
+      group: trial?.group ?? null,
+      createdAt: job.createdAt
+    })
   }
 
   async get (id: string): Promise<Job> {
@@ -196,6 +244,7 @@ export class JobService extends EventEmitter {
   private announce (job: Job, event: JobEvent): void {
     this.o.log.info({ jobId: job.id, runId: job.runId, status: job.status, secondaryStatus: job.secondaryStatus, source: event.source }, 'job status changed')
     this.emit(`job:${job.id}`, job, event)
+    this.emit('job', job, event)
   }
 
   /** Re-attach every backend to its active jobs (gateway start). */
@@ -216,3 +265,5 @@ export class JobService extends EventEmitter {
     for (const l of this.launchers.values()) await l.close()
   }
 }
+
+const trialLink = (t: TrialLink): TrialLink => ({ tuningJobId: t.tuningJobId, index: t.index, hyperparameters: t.hyperparameters })

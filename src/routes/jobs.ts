@@ -7,6 +7,8 @@ import { errors, IdParams, Page } from './schemas/common.js'
 import { CreateJobHeaders, JobEventSchema, JobEventsQuery, JobLogsQuery, JobSchema, JobSpecBody, ListJobsQuery } from './schemas/jobs.js'
 import { BadRequest, Conflict, NotFound, UnknownSink } from '../errors.js'
 import { afterCursor, newestFirstPage } from './newest-first.js'
+import { longAnswer, type LongAnswer } from './long-answer.js'
+import { canonicalJson, type ParamValue } from '../domain/param-value.js'
 import { expandEntry } from '../domain/log-entry.js'
 import { toWireValue } from '../domain/limits.js'
 import { isTerminalJob, type Job, type JobEvent } from '../store/job-store.js'
@@ -39,12 +41,8 @@ export const jobDto = (j: Job) => ({
 
 const eventDto = (e: JobEvent) => ({ id: e.id, at: new Date(e.at).toISOString(), status: e.status, secondaryStatus: e.secondaryStatus, message: e.message, source: e.source })
 
-/** Key-order independent JSON, so a retried body hashes the same whatever its serializer did. */
-function canonical (v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`
-  if (typeof v === 'object' && v !== null) return `{${Object.keys(v).sort().map(k => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`
-  return JSON.stringify(v)
-}
+/** Key-order independent, so a retried body hashes the same whatever its serializer did. */
+export const requestHashOf = (body: unknown): string => createHash('sha256').update(canonicalJson(body as ParamValue)).digest('hex')
 
 const TOKEN = /tgr_[A-Za-z0-9_-]{20,}/g
 
@@ -60,23 +58,7 @@ const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return job
   }
 
-  /** Opens a long-lived text answer that ends when the client goes, the gateway closes, or `stop` is called. */
-  function stream (reply: FastifyReply, contentType: string, onEnd: () => void): { write: (s: string) => void, end: () => void, ended: () => boolean } {
-    reply.hijack()
-    const raw = reply.raw
-    raw.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' })
-    let done = false
-    const end = (): void => {
-      if (done) return
-      done = true
-      service.off('close', end)
-      onEnd()
-      raw.end()
-    }
-    service.on('close', end)
-    raw.on('close', end)
-    return { write: s => { if (!done) raw.write(s) }, end, ended: () => done }
-  }
+  const stream = (reply: FastifyReply, contentType: string, onEnd: () => void): LongAnswer => longAnswer(reply, contentType, service, onEnd)
 
   app.post('/v1/jobs', {
     config: { auth: 'write' },
@@ -93,7 +75,7 @@ const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const sinks = spec.sinks ?? app.config.defaultSinks
     for (const s of sinks) if (!app.sinks.has(s)) throw new UnknownSink(s, [...app.sinks.keys()].join(', '))
     const key = request.headers['idempotency-key'] ?? null
-    const requestHash = createHash('sha256').update(canonical(request.body)).digest('hex')
+    const requestHash = requestHashOf(request.body)
     const { job, created } = await service.create({ projectId, spec, sinks, idempotencyKey: key, requestHash })
     if (!created) reply.header('idempotent-replayed', 'true')
     return await reply.code(201).send(jobDto(job))

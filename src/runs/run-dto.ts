@@ -8,6 +8,8 @@ export const runDto = (r: Run) => ({
   status: r.status,
   tags: r.tags,
   jobName: r.jobName,
+  parentRunId: r.parentRunId,
+  group: r.group,
   headSeq: r.headSeq,
   createdAt: new Date(r.createdAt).toISOString(),
   endedAt: r.endedAt === null ? null : new Date(r.endedAt).toISOString()

@@ -10,6 +10,10 @@ export interface SinkRun {
   createdAt: number
   /** SageMaker training job name when the run belongs to a job, else null. */
   jobName: string | null
+  /** The run this one belongs to (a tuning trial's search run): MLflow nests it under that run. */
+  parentRunId: string | null
+  /** Sibling runs share a group (a tuning job's name): W&B group, a TensorBoard directory. */
+  group: string | null
 }
 
 export interface DeliveryContext {

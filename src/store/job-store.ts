@@ -1,3 +1,5 @@
+import type { ParamValue } from '../domain/param-value.js'
+
 /**
  * Training jobs, apart from the run log's `Store`: a job launches and tracks one run. Kept as its
  * own interface so the launch side can change (or move to PostgreSQL) without touching ingest.
@@ -63,14 +65,22 @@ export interface Job {
   endedAt: number | null
   /** When the last EventBridge event for this job arrived (ms); null if none ever did. */
   lastEventAt: number | null
+  /** A tuning trial: its tuning job, its 1-based index there and its sampled values; else nulls. */
+  tuningJobId: string | null
+  trialIndex: number | null
+  hyperparameters: Record<string, ParamValue> | null
+  /** A trial's final objective value (SageMaker's, or read from the run's metrics locally). */
+  objective: number | null
 }
 
-export type NewJob = Pick<Job, 'id' | 'projectId' | 'runId' | 'backend' | 'name' | 'spec' | 'sagemakerJobName' | 'region' | 'idempotencyKey' | 'requestHash' | 'createdAt'>
+export interface TrialLink { tuningJobId: string, index: number, hyperparameters: Record<string, ParamValue> }
+
+export type NewJob = Pick<Job, 'id' | 'projectId' | 'runId' | 'backend' | 'name' | 'spec' | 'sagemakerJobName' | 'region' | 'idempotencyKey' | 'requestHash' | 'createdAt'> & { trial?: TrialLink }
 
 /** Fields a launcher or the tracker may change; `undefined` leaves a field as it is. */
 export type JobPatch = Partial<Pick<Job, 'status' | 'secondaryStatus' | 'failureReason' | 'sagemakerJobArn' | 'billableSeconds' |
 'trainingSeconds' | 'cost' | 'finalMetrics' | 'pid' | 'pidStart' | 'exitCode' | 'logPath' | 'stopRequested' | 'stateKey' |
-'lastModifiedAt' | 'startedAt' | 'endedAt' | 'lastEventAt'>>
+'lastModifiedAt' | 'startedAt' | 'endedAt' | 'lastEventAt' | 'hyperparameters' | 'objective'>>
 
 export interface JobEvent {
   id: number
@@ -104,4 +114,6 @@ export interface JobStore {
   /** Applies the patch; when the status or secondary status changes, records an event too. */
   update (id: string, patch: JobPatch, event?: Omit<JobEvent, 'id' | 'jobId' | 'status' | 'secondaryStatus'>): Promise<{ job: Job, event: JobEvent | null }>
   events (jobId: string, afterId?: number): Promise<JobEvent[]>
+  /** A tuning job's trials, by index. */
+  trials (tuningJobId: string): Promise<Job[]>
 }

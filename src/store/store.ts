@@ -17,6 +17,10 @@ export interface Run {
   status: RunStatus
   tags: Record<string, string>
   jobName: string | null
+  /** The run this one belongs to (a tuning trial's search run), else null. */
+  parentRunId: string | null
+  /** A group of sibling runs (a tuning job's name), shown by sinks as W&B group, TensorBoard directory. */
+  group: string | null
   headSeq: number
   createdAt: number
   endedAt: number | null
@@ -33,6 +37,8 @@ export interface NewRun {
   tokenHash: string
   sinks: string[]
   jobName: string | null
+  parentRunId?: string | null
+  group?: string | null
   createdAt: number
 }
 
@@ -116,6 +122,8 @@ export interface Store {
   /** Gateway-set run tags (not in the run log, so not sent to sinks), e.g. a sink's stop request. */
   mergeRunTags (runId: string, tags: Record<string, string>): Promise<void>
   getTags (runId: string): Promise<Record<string, string>>
+  /** A new callback token for a run (a tuning trial claimed by its container): the old one stops working. */
+  setRunToken (runId: string, tokenHash: string): Promise<void>
 
   // the run log
   append (batch: AppendRequest[]): Promise<AppendResult[]>

@@ -1,6 +1,8 @@
 import {
-  CreateTrainingJobCommand, DescribeTrainingJobCommand, ListTrainingJobsCommand, SageMakerClient, StopTrainingJobCommand,
-  type CreateTrainingJobRequest, type DescribeTrainingJobResponse, type ListTrainingJobsRequest, type ListTrainingJobsResponse
+  CreateHyperParameterTuningJobCommand, CreateTrainingJobCommand, DescribeHyperParameterTuningJobCommand, DescribeTrainingJobCommand,
+  ListTrainingJobsCommand, ListTrainingJobsForHyperParameterTuningJobCommand, SageMakerClient, StopHyperParameterTuningJobCommand, StopTrainingJobCommand,
+  type CreateHyperParameterTuningJobRequest, type CreateTrainingJobRequest, type DescribeHyperParameterTuningJobResponse, type DescribeTrainingJobResponse,
+  type ListTrainingJobsForHyperParameterTuningJobRequest, type ListTrainingJobsForHyperParameterTuningJobResponse, type ListTrainingJobsRequest, type ListTrainingJobsResponse
 } from '@aws-sdk/client-sagemaker'
 import { SageMakerUnavailableError, toSageMakerError, type SageMakerApiError } from './errors.js'
 
@@ -18,7 +20,7 @@ export interface SageMakerApiOptions {
 }
 
 /**
- * The four SageMaker operations the launcher and tracker need, over the official JS SDK v3
+ * The SageMaker operations the launchers and trackers need (training jobs, tuning jobs), over the official JS SDK v3
  * (SigV4, credential chain and JSON 1.1 are its job). Every failure comes out as one of the
  * named classes in errors.ts.
  */
@@ -27,6 +29,10 @@ export interface SageMakerApi {
   describeTrainingJob (jobName: string): Promise<DescribeTrainingJobResponse>
   stopTrainingJob (jobName: string): Promise<void>
   listTrainingJobs (request?: ListTrainingJobsRequest): Promise<ListTrainingJobsResponse>
+  createTuningJob (request: CreateHyperParameterTuningJobRequest): Promise<{ tuningJobArn: string }>
+  describeTuningJob (name: string): Promise<DescribeHyperParameterTuningJobResponse>
+  listTuningJobTrainingJobs (request: ListTrainingJobsForHyperParameterTuningJobRequest): Promise<ListTrainingJobsForHyperParameterTuningJobResponse>
+  stopTuningJob (name: string): Promise<void>
   close (): void
 }
 
@@ -52,6 +58,21 @@ export function createSageMakerApi (opts: SageMakerApiOptions): SageMakerApi {
     async listTrainingJobs (request = {}) {
       const { $metadata: _, ...out } = await call(() => client.send(new ListTrainingJobsCommand(request)))
       return out
+    },
+    async createTuningJob (request) {
+      const out = await call(() => client.send(new CreateHyperParameterTuningJobCommand(request)))
+      return { tuningJobArn: out.HyperParameterTuningJobArn ?? '' }
+    },
+    async describeTuningJob (name) {
+      const { $metadata: _, ...out } = await call(() => client.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name })))
+      return out
+    },
+    async listTuningJobTrainingJobs (request) {
+      const { $metadata: _, ...out } = await call(() => client.send(new ListTrainingJobsForHyperParameterTuningJobCommand(request)))
+      return out
+    },
+    async stopTuningJob (name) {
+      await call(() => client.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name })))
     },
     close () { client.destroy() }
   }

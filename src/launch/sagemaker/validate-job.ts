@@ -119,7 +119,7 @@ export class InvalidJobSpecError extends Error {
   }
 }
 
-function modelMessage (issue: ShapeIssue): string {
+export function modelMessage (issue: ShapeIssue): string {
   const where = issue.path.map(s => typeof s === 'number' ? `[${s}]` : s).join('.').replaceAll('.[', '[')
   const shown = typeof issue.value === 'string' ? ` '${issue.value.length > 80 ? issue.value.slice(0, 80) + '…' : issue.value}'` : typeof issue.value === 'number' ? ` ${issue.value}` : ''
   const subject = issue.mapKey === true ? `key of ${where}` : `${where}${shown}`

@@ -12,6 +12,8 @@ export const RunSchema = Type.Object({
   status: RunStatusSchema,
   tags: Type.Record(Type.String(), Type.String()),
   jobName: Type.Union([Type.String(), Type.Null()]),
+  parentRunId: Type.Union([Uuid, Type.Null()], { description: 'The run this one belongs to: a tuning trial\'s search run' }),
+  group: Type.Union([Type.String(), Type.Null()], { description: 'Sibling runs share a group (a tuning job\'s name)' }),
   headSeq: Type.Integer({ description: 'Number of entries in the run log' }),
   createdAt: Type.String({ format: 'date-time' }),
   endedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()])

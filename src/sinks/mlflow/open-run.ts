@@ -68,7 +68,7 @@ export function createRunOpener (client: MlflowClient) {
     return p
   }
 
-  async function findExisting (experimentId: string, run: SinkRun, signal: AbortSignal): Promise<MlflowRunRef | null> {
+  async function findExisting (experimentId: string, run: Pick<SinkRun, 'id'>, signal: AbortSignal): Promise<MlflowRunRef | null> {
     const filter = `tags.\`${RUN_ID_TAG}\` = '${run.id.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
     const res = await client.post<{ runs?: Array<{ info: WireRunInfo }> }>('runs/search', {
       experiment_ids: [experimentId], filter, run_view_type: 'ALL', max_results: 10, order_by: ['attributes.start_time ASC']
@@ -80,8 +80,20 @@ export function createRunOpener (client: MlflowClient) {
     return null
   }
 
-  function createTags (run: SinkRun): Array<{ key: string, value: string }> {
+  /**
+   * A trial is a nested run: `mlflow.parentRunId` names the MLflow run of its search, which the
+   * search run's own partition creates. Until it has, the trial waits (a transient failure, retried).
+   */
+  async function parentTag (expId: string, run: SinkRun, signal: AbortSignal): Promise<Record<string, string>> {
+    if (run.parentRunId === null) return {}
+    const parent = opened.get(run.parentRunId) ?? await findExisting(expId, { id: run.parentRunId }, signal)
+    if (parent === null) throw new SinkError('TG_SINK_UNAVAILABLE', `parent_pending: the MLflow run of parent ${run.parentRunId} does not exist yet`)
+    return { 'mlflow.parentRunId': parent.runId }
+  }
+
+  function createTags (run: SinkRun, extra: Record<string, string>): Array<{ key: string, value: string }> {
     const system: Record<string, string> = {
+      ...extra,
       'mlflow.runName': run.name,
       'mlflow.source.name': SOURCE_TAG_VALUE,
       'mlflow.source.type': 'JOB',
@@ -104,8 +116,9 @@ export function createRunOpener (client: MlflowClient) {
       const expId = await experimentId(run.experiment === '' ? 'Default' : run.experiment, signal)
       let ref = await findExisting(expId, run, signal)
       if (ref === null) {
+        const extra = await parentTag(expId, run, signal)
         const res = await client.post<{ run: { info: WireRunInfo } }>('runs/create', {
-          experiment_id: expId, run_name: run.name, start_time: run.createdAt, tags: createTags(run)
+          experiment_id: expId, run_name: run.name, start_time: run.createdAt, tags: createTags(run, extra)
         }, signal)
         ref = { experimentId: expId, runId: res.run.info.run_id }
       }

@@ -35,8 +35,17 @@ export interface TensorboardState {
 const safe = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_').slice(0, 100) || '_'
 
 /** One directory per run: `<logdir>/<project>/<experiment>/<run name>-<id prefix>` = one TensorBoard run. */
-export const runDirectory = (logdir: string, run: SinkRun): string =>
-  join(logdir, safe(run.projectId), safe(run.experiment), `${safe(run.name)}-${run.id.slice(0, 8)}`)
+/**
+ * `<project>/<experiment>/<name>-<id8>`; a group (a tuning job) gets its own directory: its root
+ * run writes there, each member run in a subdirectory, so `tensorboard --logdir <group dir>`
+ * compares the trials in the HParams dashboard.
+ */
+export function runDirectory (logdir: string, run: SinkRun): string {
+  const base = join(logdir, safe(run.projectId), safe(run.experiment))
+  if (run.group === null) return join(base, `${safe(run.name)}-${run.id.slice(0, 8)}`)
+  if (run.parentRunId === null) return join(base, safe(run.group))
+  return join(base, safe(run.group), `${safe(run.name)}-${run.id.slice(0, 8)}`)
+}
 
 /**
  * The file name is a function of the run and the generation only, never of the clock: a delivery

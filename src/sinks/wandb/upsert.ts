@@ -38,7 +38,8 @@ export function upsertVariables (run: SinkRun, s: WandbState, project: string, e
     name: s.remote?.name ?? wandbRunName(run.id),
     project: s.remote?.project ?? project,
     entity: s.remote?.entity ?? entity,
-    groupName: creating ? run.experiment : null,
+    // A tuning job's trials share its group; job_type tells the search's own run from its trials.
+    groupName: creating ? run.group ?? run.experiment : null,
     description: null,
     displayName: creating ? run.name : null,
     notes: creating && run.jobName !== null ? `SageMaker training job ${run.jobName}` : null,
@@ -48,7 +49,7 @@ export function upsertVariables (run: SinkRun, s: WandbState, project: string, e
     debug: null,
     program: null,
     repo: null,
-    jobType: creating ? 'train' : null,
+    jobType: creating ? (run.parentRunId !== null ? 'trial' : run.group !== null ? 'tuning' : 'train') : null,
     state: null,
     sweep: null,
     tags: creating || !sameTags ? meta.tags : null,

@@ -32,6 +32,29 @@ const JOB_MIGRATIONS: Migration[] = [
       );
       CREATE INDEX job_events_by_job ON job_events (job_id, id);
     `
+  },
+  {
+    // Hyperparameter tuning: a search, and its trials as jobs linked to it.
+    version: 2,
+    sql: `
+      CREATE TABLE tuning_jobs (
+        id TEXT PRIMARY KEY, project_id TEXT NOT NULL REFERENCES projects(id), run_id TEXT NOT NULL,
+        backend TEXT NOT NULL CHECK (backend IN ('sagemaker','local')), name TEXT NOT NULL, spec TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('SUBMITTING','RUNNING','STOPPING','COMPLETED','FAILED','STOPPED')),
+        failure_reason TEXT, sagemaker_name TEXT, sagemaker_arn TEXT, token_hash TEXT NOT NULL,
+        counters TEXT, best_job_id TEXT, stop_requested INTEGER NOT NULL DEFAULT 0,
+        idempotency_key TEXT, request_hash TEXT,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, ended_at INTEGER,
+        UNIQUE (project_id, idempotency_key)
+      );
+      CREATE INDEX tuning_jobs_by_project ON tuning_jobs (project_id, created_at DESC, id DESC);
+      CREATE UNIQUE INDEX tuning_jobs_by_sagemaker_name ON tuning_jobs (sagemaker_name) WHERE sagemaker_name IS NOT NULL;
+      ALTER TABLE jobs ADD COLUMN tuning_job_id TEXT;
+      ALTER TABLE jobs ADD COLUMN trial_index INTEGER;
+      ALTER TABLE jobs ADD COLUMN hyperparameters TEXT;
+      ALTER TABLE jobs ADD COLUMN objective REAL;
+      CREATE UNIQUE INDEX jobs_by_trial ON jobs (tuning_job_id, trial_index) WHERE tuning_job_id IS NOT NULL;
+    `
   }
 ]
 

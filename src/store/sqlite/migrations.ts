@@ -75,6 +75,16 @@ const MIGRATIONS: Migration[] = [
         CHECK (type IN ('string','number','boolean','null','array','object'));
       UPDATE run_params SET value = json_quote(value);
     `
+  },
+  {
+    // Grouped runs: a tuning trial names its search's run (parent) and the group it belongs to,
+    // which sinks show their own way (MLflow nested runs, W&B groups, TensorBoard directories).
+    version: 4,
+    sql: `
+      ALTER TABLE runs ADD COLUMN parent_run_id TEXT;
+      ALTER TABLE runs ADD COLUMN run_group TEXT;
+      CREATE INDEX runs_by_parent ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;
+    `
   }
 ]
 

@@ -9,6 +9,8 @@ export interface RunRow {
   status: string,
   tags: string
   job_name: string | null,
+  parent_run_id: string | null,
+  run_group: string | null,
   head_seq: number,
   created_at: number,
   ended_at: number | null,
@@ -23,6 +25,8 @@ export const toRun = (r: RunRow): Run => ({
   status: r.status as RunStatus,
   tags: JSON.parse(r.tags) as Record<string, string>,
   jobName: r.job_name,
+  parentRunId: r.parent_run_id,
+  group: r.run_group,
   headSeq: r.head_seq,
   createdAt: r.created_at,
   endedAt: r.ended_at,

@@ -34,6 +34,10 @@ interface JobRow {
   started_at: number | null
   ended_at: number | null
   last_event_at: number | null
+  tuning_job_id: string | null
+  trial_index: number | null
+  hyperparameters: string | null
+  objective: number | null
 }
 
 interface EventRow { id: number, job_id: string, at: number, status: JobStatus, secondary_status: string | null, message: string | null, source: string }
@@ -68,7 +72,11 @@ const toJob = (r: JobRow): Job => ({
   updatedAt: r.updated_at,
   startedAt: r.started_at,
   endedAt: r.ended_at,
-  lastEventAt: r.last_event_at
+  lastEventAt: r.last_event_at,
+  tuningJobId: r.tuning_job_id,
+  trialIndex: r.trial_index,
+  hyperparameters: r.hyperparameters === null ? null : JSON.parse(r.hyperparameters) as Job['hyperparameters'],
+  objective: r.objective
 })
 
 const toEvent = (r: EventRow): JobEvent => ({ id: r.id, jobId: r.job_id, at: r.at, status: r.status, secondaryStatus: r.secondary_status, message: r.message, source: r.source })
@@ -92,7 +100,9 @@ const COLUMNS: Record<keyof JobPatch, [string, (v: unknown) => unknown]> = {
   lastModifiedAt: ['last_modified_at', v => v],
   startedAt: ['started_at', v => v],
   endedAt: ['ended_at', v => v],
-  lastEventAt: ['last_event_at', v => v]
+  lastEventAt: ['last_event_at', v => v],
+  hyperparameters: ['hyperparameters', v => v === null ? null : JSON.stringify(v)],
+  objective: ['objective', v => v]
 }
 
 /** Jobs on the run log's SQLite file (same connection: one writer, no cross-file transactions). */
@@ -112,9 +122,16 @@ export class SqliteJobStore implements JobStore {
         const existing = this.stmt('SELECT * FROM jobs WHERE project_id = ? AND idempotency_key = ?').get(n.projectId, n.idempotencyKey) as JobRow | undefined
         if (existing !== undefined) return { created: false, job: toJob(existing) }
       }
-      this.stmt(`INSERT INTO jobs (id, project_id, run_id, backend, name, spec, status, sagemaker_job_name, region, idempotency_key, request_hash, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(n.id, n.projectId, n.runId, n.backend, n.name, JSON.stringify(n.spec), event.status,
-        n.sagemakerJobName, n.region, n.idempotencyKey, n.requestHash, n.createdAt, n.createdAt)
+      if (n.trial !== undefined) {
+        // A trial is recorded once per (tuning job, index), whoever saw it first (search loop, tracker, claim).
+        const existing = this.stmt('SELECT * FROM jobs WHERE tuning_job_id = ? AND trial_index = ?').get(n.trial.tuningJobId, n.trial.index) as JobRow | undefined
+        if (existing !== undefined) return { created: false, job: toJob(existing) }
+      }
+      this.stmt(`INSERT INTO jobs (id, project_id, run_id, backend, name, spec, status, sagemaker_job_name, region, idempotency_key, request_hash, created_at, updated_at,
+        tuning_job_id, trial_index, hyperparameters)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(n.id, n.projectId, n.runId, n.backend, n.name, JSON.stringify(n.spec), event.status,
+        n.sagemakerJobName, n.region, n.idempotencyKey, n.requestHash, n.createdAt, n.createdAt,
+        n.trial?.tuningJobId ?? null, n.trial?.index ?? null, n.trial === undefined ? null : JSON.stringify(n.trial.hyperparameters))
       this.insertEvent(n.id, event)
       return { created: true, job: this.row(n.id) }
     })
@@ -176,6 +193,10 @@ export class SqliteJobStore implements JobStore {
 
   async events (jobId: string, afterId = 0): Promise<JobEvent[]> {
     return (this.stmt('SELECT * FROM job_events WHERE job_id = ? AND id > ? ORDER BY id').all(jobId, afterId) as EventRow[]).map(toEvent)
+  }
+
+  async trials (tuningJobId: string): Promise<Job[]> {
+    return (this.stmt('SELECT * FROM jobs WHERE tuning_job_id = ? ORDER BY trial_index').all(tuningJobId) as JobRow[]).map(toJob)
   }
 
   private row (id: string): Job {

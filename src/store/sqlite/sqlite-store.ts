@@ -90,8 +90,8 @@ export class SqliteStore implements Store {
 
   async createRun (n: NewRun): Promise<Run> {
     const insert = this.db.transaction((): EntryBody | undefined => {
-      this.stmt(`INSERT INTO runs (id, project_id, name, experiment, status, tags, job_name, head_seq, created_at, token_hash)
-        VALUES (?, ?, ?, ?, 'RUNNING', '{}', ?, 0, ?, ?)`).run(n.id, n.projectId, n.name, n.experiment, n.jobName, n.createdAt, n.tokenHash)
+      this.stmt(`INSERT INTO runs (id, project_id, name, experiment, status, tags, job_name, parent_run_id, run_group, head_seq, created_at, token_hash)
+        VALUES (?, ?, ?, ?, 'RUNNING', '{}', ?, ?, ?, 0, ?, ?)`).run(n.id, n.projectId, n.name, n.experiment, n.jobName, n.parentRunId ?? null, n.group ?? null, n.createdAt, n.tokenHash)
       for (const sink of n.sinks) {
         this.stmt('INSERT INTO sink_cursors (sink, run_id, updated_at) VALUES (?, ?, ?)').run(sink, n.id, n.createdAt)
       }
@@ -153,6 +153,10 @@ export class SqliteStore implements Store {
 
   async mergeRunTags (runId: string, tags: Record<string, string>): Promise<void> {
     this.stmt('UPDATE runs SET tags = json_patch(tags, ?) WHERE id = ?').run(JSON.stringify(tags), runId)
+  }
+
+  async setRunToken (runId: string, tokenHash: string): Promise<void> {
+    this.stmt('UPDATE runs SET token_hash = ? WHERE id = ?').run(tokenHash, runId)
   }
 
   async getTags (runId: string): Promise<Record<string, string>> {

@@ -7,14 +7,18 @@ import { ApiFault } from './fault.js'
 import { describeJob, isTerminal, phasesFor, stateChangeEvent, summarize, type EmulatedJob } from './jobs.js'
 import { loadApiModel } from './model.js'
 import { createTrainingJobRuleViolation } from './service-rules.js'
-import { createTuningJob, describeTuningJob, type TuningJob } from './tuning.js'
-import type { ContainerPost, EmulatorOptions, Outcome, RecordedRequest, SentEvent, Timings } from './types.js'
+import { tuningRunner } from './tuning-runner.js'
+import type { TuningJob } from './tuning.js'
+import type { ContainerClaim, ContainerPost, EmulatorOptions, Outcome, RecordedRequest, SentEvent, Timings } from './types.js'
 
 export type * from './types.js'
 export { ApiFault } from './fault.js'
+export type { TuningJob } from './tuning.js'
 
 const MODELED = new Set(['ResourceInUse', 'ResourceLimitExceeded', 'ResourceNotFound'])
-const OPERATIONS = ['CreateTrainingJob', 'DescribeTrainingJob', 'StopTrainingJob', 'ListTrainingJobs', 'CreateHyperParameterTuningJob', 'DescribeHyperParameterTuningJob']
+const OPERATIONS = ['CreateTrainingJob', 'DescribeTrainingJob', 'StopTrainingJob', 'ListTrainingJobs', 'CreateHyperParameterTuningJob',
+  'DescribeHyperParameterTuningJob', 'ListTrainingJobsForHyperParameterTuningJob', 'StopHyperParameterTuningJob']
+const TUNING_TERMINAL = new Set(['Completed', 'Failed', 'Stopped'])
 
 export interface SageMakerEmulator {
   /** http://127.0.0.1:<port> — give it to the client as `endpoint`. */
@@ -22,7 +26,10 @@ export interface SageMakerEmulator {
   requests: RecordedRequest[]
   events: SentEvent[]
   containerPosts: ContainerPost[]
+  /** Tuning trials' claims of their run (POST /v1/tuning-jobs/:id/claim), in order. */
+  claims: ContainerClaim[]
   jobs: Map<string, EmulatedJob>
+  /** Tuning jobs by name; `children` holds their trials' names in launch order (the jobs are in `jobs`). */
   tuningJobs: Map<string, TuningJob>
   /** Outcomes for the next jobs created, in order. */
   queueOutcomes: (...outcomes: Outcome[]) => void
@@ -30,13 +37,17 @@ export interface SageMakerEmulator {
   throttle: (count: number, operations?: string[]) => void
   /** Resolves when the job reaches a terminal status (or `status`). */
   waitFor: (jobName: string, status?: string, timeoutMs?: number) => Promise<EmulatedJob>
+  /** Resolves when the tuning job reaches Completed, Failed or Stopped (or `status`). */
+  waitForTuning: (name: string, status?: string, timeoutMs?: number) => Promise<TuningJob>
+  /** Calls `listener` after every status change of a job or tuning job; returns the unsubscribe. */
+  onChange: (listener: () => void) => () => void
   close: () => Promise<void>
 }
 
 export async function startSageMakerEmulator (opts: EmulatorOptions = {}): Promise<SageMakerEmulator> {
   // Without ../shared only the trimmed request model is there: the create operations are validated.
   const { model } = loadApiModel(opts.modelPath)
-  const timings: Timings = { startingMs: 10, downloadingMs: 10, trainingMs: 10, uploadingMs: 10, stoppingMs: 10, interruptedMs: 10, ...opts.timings }
+  const timings: Timings = { startingMs: 10, downloadingMs: 10, trainingMs: 10, uploadingMs: 10, stoppingMs: 10, interruptedMs: 10, launchMs: 10, ...opts.timings }
   const scale = opts.timeScale ?? 1000
   const account = opts.account ?? '123456789012'
   const region = opts.region ?? 'us-east-1'
@@ -48,14 +59,24 @@ export async function startSageMakerEmulator (opts: EmulatorOptions = {}): Promi
   const requests: RecordedRequest[] = []
   const events: SentEvent[] = []
   const containerPosts: ContainerPost[] = []
+  const claims: ContainerClaim[] = []
   const queued: Outcome[] = []
   const throttles: Array<{ remaining: number, operations: string[] | undefined }> = []
   const windows = new Map<string, { start: number, count: number }>()
   const waiters = new Set<() => void>()
+  const sleepers = new Set<{ timer: NodeJS.Timeout, resolve: () => void }>()
   let closed = false
 
+  const notify = (): void => { for (const w of [...waiters]) w() }
+  const sleep = async (ms: number): Promise<void> => await new Promise(resolve => {
+    const s = { resolve, timer: setTimeout(() => { sleepers.delete(s); resolve() }, ms) }
+    sleepers.add(s)
+  })
+
   const changed = (job: EmulatedJob): void => {
-    for (const w of [...waiters]) w()
+    // The tuning job settles first, so a waiter sees its status and counters after the trial's change.
+    if (job.tuning !== undefined) tuning.childChanged(job)
+    notify()
     const bus = opts.eventBridge
     if (bus === undefined) return
     const event = stateChangeEvent(job, account, region, spotSavings, randomUUID())
@@ -82,13 +103,14 @@ export async function startSageMakerEmulator (opts: EmulatorOptions = {}): Promi
     job.lastModifiedTime = now
     if (isTerminal(phase.primary) && job.trainingStartTime !== undefined) job.trainingEndTime = now
     if (phase.secondary === 'Training' && opts.container !== undefined) {
-      runContainer(job, opts.container, containerPosts, () => closed)
+      runContainer(job, opts.container, { posts: containerPosts, claims, closed: () => closed, sleep })
     }
     changed(job)
     if (!isTerminal(phase.primary) && Number.isFinite(phase.ms)) job.timer = setTimeout(() => enter(job, index + 1), phase.ms)
   }
 
-  const createTrainingJob = (body: Record<string, any>): unknown => {
+  /** CreateTrainingJob, and a tuning job's trials (`link` set): service rules, name, quota, outcome, first phase. */
+  const createTrainingJob = (body: Record<string, any>, link?: EmulatedJob['tuning']): unknown => {
     const rule = createTrainingJobRuleViolation(body)
     if (rule !== undefined) throw new ApiFault('ValidationException', rule)
     const name = String(body['TrainingJobName'])
@@ -120,7 +142,8 @@ export async function startSageMakerEmulator (opts: EmulatorOptions = {}): Promi
       creationTime: now,
       lastModifiedTime: now,
       trainedSeconds: 0,
-      logLines: []
+      logLines: [],
+      ...(link !== undefined && { tuning: link })
     }
     jobs.set(name, job)
     enter(job, 0)
@@ -134,14 +157,37 @@ export async function startSageMakerEmulator (opts: EmulatorOptions = {}): Promi
     return job
   }
 
-  const stopTrainingJob = (body: Record<string, unknown>): unknown => {
-    const job = getJob(body)
-    if (job.primary !== 'InProgress') throw new ApiFault('ValidationException', `The request was rejected because the training job is in status ${job.primary}.`)
+  const stopJob = (job: EmulatedJob): void => {
     clearTimeout(job.timer)
     job.phases = [...job.phases.slice(0, job.index + 1), { primary: 'Stopping', secondary: 'Stopping', message: 'Stopping the training job', ms: timings.stoppingMs }, { primary: 'Stopped', secondary: 'Stopped', message: 'Training job stopped', ms: 0 }]
     enter(job, job.index + 1)
+  }
+
+  const stopTrainingJob = (body: Record<string, unknown>): unknown => {
+    const job = getJob(body)
+    if (job.primary !== 'InProgress') throw new ApiFault('ValidationException', `The request was rejected because the training job is in status ${job.primary}.`)
+    stopJob(job)
     return {}
   }
+
+  const trainingInput = model.operations['CreateTrainingJob']?.input?.shape
+  const tuning = tuningRunner({
+    jobs,
+    tuningJobs,
+    region,
+    account,
+    clock,
+    timings,
+    launch: (request, link) => {
+      // A trial must be a request CreateTrainingJob itself would take.
+      const issues = trainingInput === undefined ? [] : validateShape(model, trainingInput, request, { rejectUnknownMembers: true })
+      if (issues.length > 0) throw new ApiFault('ValidationException', formatValidationMessage(issues))
+      createTrainingJob(request, link)
+    },
+    stopJob,
+    notify,
+    closed: () => closed
+  })
 
   const listTrainingJobs = (body: Record<string, any>): unknown => {
     const sortBy = body['SortBy'] ?? 'CreationTime'
@@ -161,12 +207,11 @@ export async function startSageMakerEmulator (opts: EmulatorOptions = {}): Promi
   }
 
   const handlers: Record<string, (body: Record<string, any>) => unknown> = {
-    CreateTrainingJob: createTrainingJob,
+    CreateTrainingJob: body => createTrainingJob(body),
     DescribeTrainingJob: body => describeJob(getJob(body), spotSavings),
     StopTrainingJob: stopTrainingJob,
     ListTrainingJobs: listTrainingJobs,
-    CreateHyperParameterTuningJob: body => createTuningJob(tuningJobs, body, region, account, clock()),
-    DescribeHyperParameterTuningJob: body => describeTuningJob(tuningJobs, body)
+    ...tuning.handlers
   }
 
   const checkThrottle = (op: string): void => {
@@ -225,29 +270,42 @@ export async function startSageMakerEmulator (opts: EmulatorOptions = {}): Promi
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
 
+  /** Resolves with `get()` once it is defined, checked now and after every status change. */
+  const waitUntil = async <T>(get: () => T | undefined, label: string, timeoutMs: number): Promise<T> => await new Promise((resolve, reject) => {
+    const check = (): void => {
+      const value = get()
+      if (value !== undefined) { waiters.delete(check); clearTimeout(timer); resolve(value) }
+    }
+    const timer = setTimeout(() => { waiters.delete(check); reject(new Error(`${label} in ${timeoutMs} ms`)) }, timeoutMs)
+    waiters.add(check)
+    check()
+  })
+
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
     events,
     containerPosts,
+    claims,
     jobs,
     tuningJobs,
     queueOutcomes: (...o) => { queued.push(...o) },
     throttle: (count, operations) => { throttles.push({ remaining: count, operations }) },
-    waitFor: async (jobName, status, timeoutMs = 5000) => await new Promise((resolve, reject) => {
-      const check = (): void => {
-        const job = jobs.get(jobName)
-        if (job !== undefined && (status === undefined ? isTerminal(job.primary) : job.primary === status || job.secondary === status)) {
-          waiters.delete(check); clearTimeout(timer); resolve(job)
-        }
-      }
-      const timer = setTimeout(() => { waiters.delete(check); reject(new Error(`${jobName} did not reach ${status ?? 'a terminal status'} in ${timeoutMs} ms`)) }, timeoutMs)
-      waiters.add(check)
-      check()
-    }),
+    waitFor: async (jobName, status, timeoutMs = 5000) => await waitUntil(() => {
+      const job = jobs.get(jobName)
+      return job !== undefined && (status === undefined ? isTerminal(job.primary) : job.primary === status || job.secondary === status) ? job : undefined
+    }, `${jobName} did not reach ${status ?? 'a terminal status'}`, timeoutMs),
+    waitForTuning: async (name, status, timeoutMs = 5000) => await waitUntil(() => {
+      const t = tuningJobs.get(name)
+      return t !== undefined && (status === undefined ? TUNING_TERMINAL.has(t.status) : t.status === status) ? t : undefined
+    }, `tuning job ${name} did not reach ${status ?? 'a terminal status'}`, timeoutMs),
+    onChange: listener => { waiters.add(listener); return () => { waiters.delete(listener) } },
     close: async () => {
       closed = true
       for (const job of jobs.values()) clearTimeout(job.timer)
+      tuning.close()
+      for (const s of sleepers) { clearTimeout(s.timer); s.resolve() }
+      sleepers.clear()
       server.closeAllConnections()
       await new Promise<void>(resolve => server.close(() => resolve()))
     }

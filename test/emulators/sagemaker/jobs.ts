@@ -29,6 +29,8 @@ export interface EmulatedJob {
   trainedSeconds: number
   logLines: string[]
   timer?: NodeJS.Timeout
+  /** Set on a trial launched by a hyperparameter tuning job. */
+  tuning?: { name: string, arn: string, tuned: Record<string, string> }
 }
 
 const MESSAGES: Record<string, string> = {
@@ -88,6 +90,7 @@ export function describeJob (job: EmulatedJob, spotSavings: number): Record<stri
   const out: Record<string, unknown> = {
     TrainingJobName: job.name,
     TrainingJobArn: job.arn,
+    ...(job.tuning !== undefined && { TuningJobArn: job.tuning.arn }),
     ModelArtifacts: { S3ModelArtifacts: `${output}/${job.name}/output/model.tar.gz` },
     TrainingJobStatus: job.primary,
     SecondaryStatus: job.secondary,
@@ -160,7 +163,7 @@ export function stateChangeEvent (job: EmulatedJob, account: string, region: str
   const ms = (v: unknown): unknown => typeof v === 'number' ? Math.round(v * 1000) : v
   const tags = Object.fromEntries(((job.request['Tags'] as Array<{ Key: string, Value: string }> | undefined) ?? []).map(t => [t.Key, t.Value]))
   const detail: Record<string, unknown> = {}
-  for (const k of ['TrainingJobName', 'TrainingJobArn', 'TrainingJobStatus', 'SecondaryStatus', 'FailureReason', 'HyperParameters', 'AlgorithmSpecification',
+  for (const k of ['TrainingJobName', 'TrainingJobArn', 'TuningJobArn', 'TrainingJobStatus', 'SecondaryStatus', 'FailureReason', 'HyperParameters', 'AlgorithmSpecification',
     'RoleArn', 'InputDataConfig', 'OutputDataConfig', 'ResourceConfig', 'StoppingCondition', 'ModelArtifacts', 'BillableTimeInSeconds', 'TrainingTimeInSeconds']) {
     if (d[k] !== undefined) detail[k] = d[k]
   }

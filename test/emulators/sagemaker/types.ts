@@ -17,6 +17,8 @@ export interface Timings {
   uploadingMs: number
   stoppingMs: number
   interruptedMs: number
+  /** A tuning job's delay before it starts a trial (after create, and after a trial ends). */
+  launchMs: number
 }
 
 export interface RecordedRequest {
@@ -39,6 +41,17 @@ export interface ContainerPost {
   status: number | 'error'
 }
 
+/** A tuning trial's container asking the gateway which run it is (POST /v1/tuning-jobs/:id/claim). */
+export interface ContainerClaim {
+  url: string
+  body: { trainingJobName: string }
+  /** Tries so far (connection errors, 429 and 5xx are retried). */
+  attempts: number
+  status: number | 'error'
+  /** From a 200/201 answer. */
+  runId?: string
+}
+
 export interface EmulatorOptions {
   /** Defaults: 10 ms per phase. */
   timings?: Partial<Timings>
@@ -52,7 +65,10 @@ export interface EmulatorOptions {
   region?: string
   /** POST "SageMaker Training Job State Change" events here on every status change. */
   eventBridge?: { url: string, secret: string, header?: string }
-  /** Simulate the trainer: log metric lines and POST them to ${TRACKGATE_URL}/v1/runs/${TRACKGATE_RUN_ID}/log. */
+  /**
+   * Simulate the trainer: log metric lines and POST them to ${TRACKGATE_URL}/v1/runs/${TRACKGATE_RUN_ID}/log.
+   * A tuning trial (TRACKGATE_TUNING_JOB_ID/_TOKEN instead) first claims its run, then posts the same way.
+   */
   container?: { epochs?: number, stepsPerEpoch?: number }
   /** Account quota per instance type, counted over jobs in progress. */
   instanceLimits?: Record<string, number>

@@ -4,7 +4,7 @@ import type { DeliveryContext, Sink, SinkRun } from '../../../src/sinks/sink.js'
 export const T0 = 1_700_000_000_000
 
 export function sinkRun (over: Partial<SinkRun> = {}): SinkRun {
-  return { id: 'run-1', projectId: 'proj-1', name: 'seg-unet', experiment: 'brain-seg', tags: { team: 'ml' }, createdAt: T0, jobName: null, ...over }
+  return { id: 'run-1', projectId: 'proj-1', name: 'seg-unet', experiment: 'brain-seg', tags: { team: 'ml' }, createdAt: T0, jobName: null, parentRunId: null, group: null, ...over }
 }
 
 /** Give records log addresses: `perEntry` records per seq, starting at `seq`. */

@@ -112,7 +112,7 @@ export class Driver {
 }
 
 export function sinkRun (id: string, extra: Partial<SinkRun> = {}): SinkRun {
-  return { id, projectId: 'p1', name: `name-${id}`, experiment: 'exp-a', tags: { team: 'seg' }, createdAt: 1_750_000_000_000, jobName: null, ...extra }
+  return { id, projectId: 'p1', name: `name-${id}`, experiment: 'exp-a', tags: { team: 'seg' }, createdAt: 1_750_000_000_000, jobName: null, parentRunId: null, group: null, ...extra }
 }
 
 /** True once the sink reports the run complete on W&B. */

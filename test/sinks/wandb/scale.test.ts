@@ -19,7 +19,7 @@ t.test(`${RUNS} concurrent runs × ${STEPS} steps × 5 metrics arrive whole, onc
   for (let i = 0; i < RUNS; i++) {
     const id = `run-${String(i).padStart(3, '0')}`
     d.add(sinkRun(id, { name: `display-${i}`, experiment: `exp-${i % 3}` }))
-    d.append(id, [{ kind: 'param', key: 'lr', value: '0.0003' }, { kind: 'param', key: 'seed', value: String(i) }])
+    d.append(id, [{ kind: 'param', key: 'lr', value: 0.0003 }, { kind: 'param', key: 'seed', value: i }])
     // Trainers send several steps per callback; entries land in the log interleaved across runs.
     for (let s = 0; s < STEPS; s += 4) d.append(id, [s, s + 1, s + 2, s + 3].flatMap(stepMetrics))
     d.append(id, [{ kind: 'status', status: i % 10 === 9 ? 'FAILED' : 'FINISHED', timestamp: Date.now() }])
