@@ -39,9 +39,10 @@ export interface TuningBuildContext extends Omit<BuildContext, 'runId' | 'token'
  */
 export function assembleCreateTuningJob (t: TuningSpec, ctx: TuningBuildContext): CreateHyperParameterTuningJobRequest {
   const name = shortNameFromBase(t.name, ctx.now)
-  // The training request the estimator would send, under the tuning job's name (the SDK prepares
-  // the estimator with the tuning job's name, so sagemaker_job_name is that name).
-  const training = assembleCreateTrainingJob({ ...t.job, name }, { ...ctx, token: '' })
+  // The training request the estimator would send: the tuner prepares the estimator first
+  // (`_prepare_estimator_for_tuning` → `_prepare_for_training`), so sagemaker_job_name is the
+  // estimator's own `name_from_base(base_job_name)`, not the tuning job's name.
+  const training = assembleCreateTrainingJob(t.job, { ...ctx, token: '' })
   const tuned = new Set(Object.keys(t.ranges))
   const statics: Record<string, string> = {}
   for (const [k, v] of Object.entries(training.HyperParameters ?? {})) if (!tuned.has(k)) statics[k] = v
