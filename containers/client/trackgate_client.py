@@ -199,6 +199,10 @@ class TrackgateClient:
                                 else _env_float("TRACKGATE_SIGTERM_TIMEOUT", 5.0))
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
+        if self.url and not (self.run_id and self._token) and os.environ.get("TRACKGATE_TUNING_TOKEN"):
+            claimed = claim_trial_run(self.url, _env_float("TRACKGATE_CLAIM_TIMEOUT", 120.0))
+            if claimed is not None:
+                self.run_id, self._token = claimed
         self.enabled = bool(self.url and self.run_id and self._token)
         self._pid = os.getpid()
         self._closed = False
@@ -772,6 +776,56 @@ def _depth(v: ParamValue) -> int:
     if isinstance(v, dict):
         return 1 + max((_depth(x) for x in v.values()), default=0)
     return 0
+
+
+def training_job_name() -> str:
+    """This container's SageMaker training job name: TRAINING_JOB_NAME, else SM_TRAINING_ENV's job_name."""
+    name = os.environ.get("TRAINING_JOB_NAME", "")
+    if name:
+        return name
+    try:
+        return str(json.loads(os.environ.get("SM_TRAINING_ENV", "{}")).get("job_name") or "")
+    except ValueError:
+        return ""
+
+
+def claim_trial_run(url: str, timeout: float) -> Optional[Tuple[str, str]]:
+    """A SageMaker tuning trial shares one job definition with every other trial, so it has no run of
+    its own in its environment: it exchanges the tuning job's token (TRACKGATE_TUNING_TOKEN) and its
+    TRAINING_JOB_NAME for its run id and the run's callback token.  Retries connection errors, 429
+    and 5xx with back-off for up to ``timeout`` seconds; returns None (the client stays disabled,
+    with a warning) when the gateway refuses or cannot be reached in time."""
+    tuning_id = os.environ.get("TRACKGATE_TUNING_JOB_ID", "")
+    token = os.environ.get("TRACKGATE_TUNING_TOKEN", "")
+    name = training_job_name()
+    if not (tuning_id and token and name):
+        logger.warning("trackgate: a tuning trial needs TRACKGATE_TUNING_JOB_ID and TRAINING_JOB_NAME to claim its run")
+        return None
+    path = "/v1/tuning-jobs/%s/claim" % urllib.parse.quote(tuning_id, safe="")
+    data = json.dumps({"trainingJobName": name}).encode("utf-8")
+    deadline = time.monotonic() + timeout
+    delay = 0.5
+    while True:
+        req = urllib.request.Request(url + path, data=data, method="POST", headers={
+            "Content-Type": "application/json", "Authorization": "Bearer " + token,
+            "User-Agent": "trackgate-client-python/" + __version__})
+        status, why = 0, ""
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310 - URL from config
+                body = json.loads(r.read().decode("utf-8"))
+                return str(body["runId"]), str(body["token"])
+        except urllib.error.HTTPError as e:
+            status, why = e.code, "HTTP %d" % e.code
+        except (urllib.error.URLError, OSError, ValueError, KeyError) as e:
+            why = "%s: %s" % (type(e).__name__, getattr(e, "reason", e))
+        if status not in (0, 408, 429) and status < 500:
+            logger.warning("trackgate: the gateway refused this trial's claim (%s); metrics are not sent", why)
+            return None
+        if time.monotonic() + delay > deadline:
+            logger.warning("trackgate: could not claim this trial's run in %.0f s (%s); metrics are not sent", timeout, why)
+            return None
+        time.sleep(delay)
+        delay = min(10.0, delay * 2)
 
 
 def _stringify(v: Any) -> str:

@@ -192,6 +192,14 @@ class FakeGateway(Gateway):
         except FileNotFoundError:
             self.state = {"projects": {}, "keys": {}, "runs": {}}
 
+    def add_tuning(self, name: str, token: str, fail_first: int = 0) -> str:
+        """A tuning job whose trials (named <name>-NNN-xxxxxxxx) can claim their runs."""
+        tid = uuid.uuid4().hex
+        with self.lock:
+            self.state.setdefault("tunings", {})[tid] = {"name": name, "token": token, "fail_first": fail_first}
+            self._save()
+        return tid
+
     def _save(self) -> None:
         tmp = self._path() + ".tmp"
         with open(tmp, "w") as f:
@@ -268,6 +276,28 @@ class FakeGateway(Gateway):
                         st["keys"][key] = parts[2]
                         gw._save()
                         return self._send(201, {"key": key})
+                    if len(parts) == 4 and parts[1] == "tuning-jobs" and parts[3] == "claim":
+                        tuning = st.setdefault("tunings", {}).get(parts[2])
+                        if tuning is None:
+                            return self._err(404, "TG_NOT_FOUND", "tuning job not found")
+                        if tok != tuning["token"]:
+                            return self._err(401, "TG_UNAUTHORIZED", "bad token")
+                        name = body.get("trainingJobName", "")
+                        if not name.startswith(tuning["name"] + "-"):
+                            return self._err(403, "TG_FORBIDDEN", "%s is not a trial of %s" % (name, tuning["name"]))
+                        claims = tuning.setdefault("claims", [])
+                        claims.append(name)
+                        if len(claims) <= tuning.get("fail_first", 0):
+                            return self._err(503, "TG_STORE_BUSY", "busy")
+                        rid = tuning.setdefault("runs", {}).get(name)
+                        if rid is None:
+                            rid = uuid.uuid4().hex
+                            tuning["runs"][name] = rid
+                            st["runs"][rid] = {"token": "", "metrics": [], "params": {}, "tags": {}, "batches": {}, "status": "RUNNING"}
+                        token = "tgr_" + secrets.token_hex(16)
+                        st["runs"][rid]["token"] = token
+                        gw._save()
+                        return self._send(200, {"runId": rid, "token": token})
                     if parts == ["v1", "runs"] and tok in st["keys"]:
                         rid = uuid.uuid4().hex
                         token = "tgr_" + secrets.token_hex(16)

@@ -14,6 +14,7 @@ import tempfile
 import textwrap
 import time
 import unittest
+from unittest import mock
 from typing import Any, Dict, List, Optional
 
 from . import CONTAINERS
@@ -328,6 +329,31 @@ class _GatewayTests:
 
 class FakeGatewayClientTests(_GatewayTests, unittest.TestCase):
     gateway_cls = FakeGateway
+
+    def _trial_env(self, tid: str, token: str, name: str) -> Dict[str, str]:
+        return {"TRACKGATE_URL": self.gw.url, "TRACKGATE_TUNING_JOB_ID": tid, "TRACKGATE_TUNING_TOKEN": token,
+                "TRAINING_JOB_NAME": name, "TRACKGATE_RUN_ID": "", "TRACKGATE_TOKEN": ""}
+
+    def test_tuning_trial_claims_its_run(self) -> None:
+        tid = self.gw.add_tuning("hpo-240815-1000", "tgt_secret", fail_first=1)
+        env = self._trial_env(tid, "tgt_secret", "hpo-240815-1000-003-0a1b2c3d")
+        with mock.patch.dict(os.environ, env):
+            c = tc.TrackgateClient(spool_path=os.path.join(self.spool_dir, "trial.jsonl"), install_handlers=False, close_timeout=5.0)
+        self.clients.append(c)
+        self.assertTrue(c.enabled)
+        c.log({"val_dice": 0.5}, 1)
+        self.assertTrue(c.flush(30))
+        self.assertEqual([(m["step"], m["value"]) for m in self.gw.metrics(c.run_id, "val_dice")], [(1, 0.5)])
+        self.assertEqual(len(self.gw.state["tunings"][tid]["claims"]), 2, "a 503 is retried")
+
+    def test_tuning_claim_refused_disables_the_client(self) -> None:
+        tid = self.gw.add_tuning("hpo-240815-1000", "tgt_secret")
+        with mock.patch.dict(os.environ, self._trial_env(tid, "tgt_wrong", "hpo-240815-1000-001-0a1b2c3d")):
+            with self.assertLogs("trackgate.client", level="WARNING") as logs:
+                c = tc.TrackgateClient(install_handlers=False)
+        self.assertFalse(c.enabled)
+        self.assertTrue(any("refused this trial's claim (HTTP 401)" in m for m in logs.output), logs.output)
+        self.assertNotIn("tgt_wrong", " ".join(logs.output), "the token is never logged")
 
 
 _REAL_REASON = real_gateway_reason()
