@@ -39,13 +39,14 @@ export interface Gateway {
 }
 
 /** Build the real app on a temp SQLite file, listen on a free loopback port, close in teardown. */
-export async function startGateway (t: Tap, o: { env?: Record<string, string>, config?: Partial<Config>, build?: BuildOptions, dataDir?: string } = {}): Promise<Gateway> {
+export async function startGateway (t: Tap, o: { env?: Record<string, string>, config?: Partial<Config>, build?: BuildOptions, dataDir?: string, port?: number } = {}): Promise<Gateway> {
   const dataDir = o.dataDir ?? tempDir(t)
   const config = testConfig(dataDir, { LOG_LEVEL: 'info', ...o.env }, o.config)
   const logs: string[] = []
   const logStream = new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
   const app = await build(config, { logStream, ...o.build })
-  await app.listen({ port: 0, host: '127.0.0.1' })
+  // A fixed port (a restart test) keeps the URL trainers call back; else any free one.
+  await app.listen({ port: o.port ?? 0, host: '127.0.0.1' })
   t.teardown(() => app.close())
   const addr = app.server.address()
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`

@@ -11,6 +11,9 @@ import { suggest, type Observation } from './strategy.js'
 import { objectiveKey, type TuningSpec } from './tuning-spec.js'
 import type { TuningBackend, TuningService } from './tuning-service.js'
 
+/** How long a completed trial without an objective may hold the end of its search. */
+const OBJECTIVE_GRACE_MS = 15_000
+
 export interface LocalSearchOptions {
   service: TuningService
   /** A run's metric history (the objective curve of a running trial, for early stopping). */
@@ -128,7 +131,10 @@ export class LocalTuningBackend implements TuningBackend {
     }
     const launched = trials.length + suggestions.length
     const exhausted = launched >= spec.maxJobs || (free > 0 && suggestions.length < free)
-    if (running.length === 0 && suggestions.length === 0 && exhausted) {
+    // A trainer's last metrics may still be on their way (its client flushes at exit, or replays a
+    // spool): a trial without its objective holds the end of the search for a while.
+    const awaiting = trials.some(j => j.objective === null && j.status === 'COMPLETED' && Date.now() - (j.endedAt ?? 0) < OBJECTIVE_GRACE_MS)
+    if (running.length === 0 && suggestions.length === 0 && exhausted && !awaiting) {
       this.environments.delete(id)
       const failedAll = trials.length > 0 && trials.every(j => j.status === 'FAILED')
       await service.finish(id, failedAll ? 'FAILED' : 'COMPLETED', failedAll ? 'every trial failed' : null)

@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { eventually, seedProject, startGateway } from '../helper.js'
 import { readSse } from '../launch/jobs-helper.js'
+import { freePort } from '../crash/child.js'
 import { readEventFile, decodeHparamsPluginData } from '../../src/codecs/tfevents/index.js'
 
 const body = (over: Record<string, unknown> = {}) => ({
@@ -26,7 +27,7 @@ t.test('a local Bayesian search: every trial a run under the search run, typed p
   const g = await startGateway(t, { build: { launch: { tuningIntervalMs: 100 } } })
   const p = await seedProject(g)
   const created = await g.call('POST', '/v1/tuning-jobs', { auth: p.keys.write, body: body(), headers: { 'idempotency-key': 'hpo-1' } })
-  t.equal(created.status, 201, JSON.stringify(created.body))
+  t.equal(created.status, 201, created.status === 201 ? 'created' : JSON.stringify(created.body))
   t.match(created.body, { name: 'hpo', backend: 'local', status: 'RUNNING', strategy: 'Bayesian', maxJobs: 5, maxParallelJobs: 2, sagemaker: null })
   const again = await g.call('POST', '/v1/tuning-jobs', { auth: p.keys.write, body: body(), headers: { 'idempotency-key': 'hpo-1' } })
   t.equal(again.body.id, created.body.id, 'a retried create answers the same search')
@@ -106,4 +107,61 @@ t.test('tuning requests are validated before anything runs: one clear 400 per pr
   t.equal(schema.status, 400)
   t.equal(schema.body.code, 'TG_VALIDATION')
   t.same((await g.call('GET', '/v1/tuning-jobs', { auth: p.keys.read })).body.items, [], 'nothing was recorded')
+})
+
+t.test('early stopping Auto stops a trial worse than the median; stop and restart keep the search one story', async t => {
+  const g = await startGateway(t, { build: { launch: { tuningIntervalMs: 50 } } })
+  const p = await seedProject(g)
+  const created = await g.call('POST', '/v1/tuning-jobs', {
+    auth: p.keys.write,
+    body: body({
+      // Long enough trials that the client's 1 s flushes reach the gateway while a trial runs.
+      job: { name: 'sim', model: 'SegResNet', experiment: 'es', hyperparameters: { epochs: 12, steps_per_epoch: 1, step_sleep: 0.25 } },
+      ranges: { lr: { type: 'categorical', values: [0.0005, 0.0004, 0.0006, 0.000001] } },
+      strategy: 'Grid',
+      maxJobs: 4,
+      maxParallelJobs: 1,
+      earlyStopping: 'Auto'
+    })
+  })
+  t.equal(created.status, 201, created.status === 201 ? 'created' : JSON.stringify(created.body))
+  const done = await eventually(async () => {
+    const r = await g.call('GET', `/v1/tuning-jobs/${created.body.id as string}`, { auth: p.keys.read })
+    return r.body.status === 'COMPLETED' ? r.body : undefined
+  }, 60000, 'the search completed')
+  const bad = done.trials.find((x: any) => x.hyperparameters.lr === 0.000001)
+  t.equal(bad.status, 'STOPPED', 'the trial far from the optimum was stopped early')
+  t.ok(done.trials.filter((x: any) => x.status === 'COMPLETED').length === 3, 'the three good ones ran to the end')
+  t.type(bad.objective, 'number', 'a stopped trial keeps the objective it reached')
+  t.not(done.best.jobId, bad.jobId)
+})
+
+t.test('stop: running trials stop, the search ends STOPPED; a gateway restart resumes a search where it was', async t => {
+  // One port for both gateways: the trial running across the restart calls back the same URL.
+  const port = await freePort()
+  const g = await startGateway(t, { port, build: { launch: { tuningIntervalMs: 50 } } })
+  const p = await seedProject(g)
+  const slow = body({ job: { name: 'sim', model: 'SegResNet', experiment: 'stop', hyperparameters: { epochs: 50, steps_per_epoch: 5, step_sleep: 0.05 } }, maxJobs: 4, maxParallelJobs: 2 })
+  const a = await g.call('POST', '/v1/tuning-jobs', { auth: p.keys.write, body: slow })
+  await eventually(async () => (await g.call('GET', `/v1/tuning-jobs/${a.body.id as string}`, { auth: p.keys.read })).body.trials.filter((x: any) => x.status === 'RUNNING').length === 2, 20000, 'two trials running')
+  t.equal((await g.call('POST', `/v1/tuning-jobs/${a.body.id as string}/stop`, { auth: p.keys.write })).status, 200)
+  const stopped = await eventually(async () => {
+    const r = await g.call('GET', `/v1/tuning-jobs/${a.body.id as string}`, { auth: p.keys.read })
+    return r.body.status === 'STOPPED' ? r.body : undefined
+  }, 30000, 'the search stopped')
+  t.equal(stopped.trials.length, 2, 'no trial launched after the stop')
+  t.ok(stopped.trials.every((x: any) => x.status === 'STOPPED'))
+  t.equal((await g.call('GET', `/v1/runs/${stopped.runId as string}`, { auth: p.keys.read })).body.status, 'KILLED')
+
+  const quick = body({ job: { name: 'sim', model: 'SegResNet', experiment: 'restart', hyperparameters: { epochs: 2, steps_per_epoch: 3, step_sleep: 0.05 } }, maxJobs: 4, maxParallelJobs: 1 })
+  const b = await g.call('POST', '/v1/tuning-jobs', { auth: p.keys.write, body: quick })
+  await eventually(async () => (await g.call('GET', `/v1/tuning-jobs/${b.body.id as string}`, { auth: p.keys.read })).body.trials.length >= 2, 30000, 'a second trial')
+  await g.app.close()
+  const g2 = await startGateway(t, { dataDir: g.dataDir, port, build: { launch: { tuningIntervalMs: 50 } } })
+  const done = await eventually(async () => {
+    const r = await g2.call('GET', `/v1/tuning-jobs/${b.body.id as string}`, { auth: p.keys.read })
+    return r.body.status === 'COMPLETED' ? r.body : undefined
+  }, 60000, 'the search completed after the restart')
+  t.same(done.trials.map((x: any) => x.index), [1, 2, 3, 4], 'every trial index once')
+  t.ok(done.trials.every((x: any) => x.status === 'COMPLETED' && x.objective !== null), JSON.stringify(done.trials.map((x: any) => [x.index, x.status, x.objective])))
 })
