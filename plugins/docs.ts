@@ -21,7 +21,9 @@ export default fp(async function docsPlugin (app: FastifyInstance) {
       },
       security: [{ bearer: [] }],
       tags: [
-        { name: 'projects' }, { name: 'runs' }, { name: 'ingest' }, { name: 'sinks' }, { name: 'operations' }
+        { name: 'projects' }, { name: 'runs' }, { name: 'ingest' }, { name: 'sinks' }, { name: 'jobs' },
+        { name: 'tuning', description: 'Hyperparameter searches: SageMaker Automatic Model Tuning or a local search; every trial is a job with its own run' },
+        { name: 'operations' }
       ]
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}` }
