@@ -206,7 +206,8 @@ export class TuningService extends EventEmitter {
     const objective = await this.recordObjective(job, spec)
     const trial = { ...job, objective }
     this.emit(`tuning:${t.id}`, { type: 'trial-ended', trial } satisfies TuningEvent)
-    await this.refreshBest(t)
+    // SageMaker names its best trial itself (the tuning tracker applies BestTrainingJob).
+    if (t.backend === 'local') await this.refreshBest(t)
     if (objective !== null && trial.trialIndex !== null) {
       const best = await this.bestOf(t)
       const key = objectiveKey(spec.objective.metric)

@@ -3,6 +3,7 @@ import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { ADMIN_KEY, eventually, startGateway, tempDir } from '../helper.js'
+import { LATEST_SCHEMA_VERSION } from '../../src/store/sqlite/migrations.js'
 
 // test/fixtures/store-0.1.0/README.md says what the file holds.
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'store-0.1.0', 'trackgate.sqlite')
@@ -46,7 +47,8 @@ t.test('a store written by release 0.1.0 opens, migrates once, and loses nothing
   await g.app.close()
   const db = new Database(join(dataDir, 'trackgate.sqlite'), { readonly: true })
   t.teardown(() => db.close())
-  t.same(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), [1, 2, 3], 'migrated once, to v3')
+  t.same(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1), 'every migration once')
+  t.same(db.prepare('SELECT version FROM job_migrations ORDER BY version').pluck().all(), [1, 2], 'and the jobs schema\'s')
   t.same(db.prepare('SELECT key, value, type FROM run_params WHERE run_id = ? ORDER BY key').all(RUNNING),
     [{ key: 'batch_size', value: '"2"', type: 'string' }, { key: 'lr', value: '0.001', type: 'number' }], 'value as JSON, with its type')
 })

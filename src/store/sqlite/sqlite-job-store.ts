@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3'
 import type { InsertJobResult, Job, JobEvent, JobFilter, JobPatch, JobStatus, JobStore, NewJob } from '../job-store.js'
 import { migrateJobs } from './job-migrations.js'
 import { statementCache, type Stmt } from './statement-cache.js'
+import { patchAssignments, type PatchColumns } from './patch-columns.js'
 
 interface JobRow {
   id: string
@@ -82,7 +83,7 @@ const toJob = (r: JobRow): Job => ({
 const toEvent = (r: EventRow): JobEvent => ({ id: r.id, jobId: r.job_id, at: r.at, status: r.status, secondaryStatus: r.secondary_status, message: r.message, source: r.source })
 
 /** Patch field → column, and how a value is stored. */
-const COLUMNS: Record<keyof JobPatch, [string, (v: unknown) => unknown]> = {
+const COLUMNS: PatchColumns<JobPatch> = {
   status: ['status', v => v],
   secondaryStatus: ['secondary_status', v => v],
   failureReason: ['failure_reason', v => v],
@@ -169,14 +170,7 @@ export class SqliteJobStore implements JobStore {
   async update (id: string, patch: JobPatch, event?: Omit<JobEvent, 'id' | 'jobId' | 'status' | 'secondaryStatus'>): Promise<{ job: Job, event: JobEvent | null }> {
     const tx = this.db.transaction((): { job: Job, event: JobEvent | null } => {
       const before = this.row(id)
-      const sets: string[] = []
-      const values: unknown[] = []
-      for (const [k, v] of Object.entries(patch) as Array<[keyof JobPatch, unknown]>) {
-        if (v === undefined) continue
-        const [col, enc] = COLUMNS[k]
-        sets.push(`${col} = ?`)
-        values.push(enc(v))
-      }
+      const { sets, values } = patchAssignments(COLUMNS, patch)
       const now = event?.at ?? Date.now()
       sets.push('updated_at = ?')
       values.push(now)

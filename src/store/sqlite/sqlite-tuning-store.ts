@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3'
 import type { NewTuningJob, TuningJob, TuningPatch, TuningStatus, TuningStore } from '../tuning-store.js'
 import { statementCache, type Stmt } from './statement-cache.js'
+import { patchAssignments, type PatchColumns } from './patch-columns.js'
 
 interface Row {
   id: string
@@ -46,7 +47,7 @@ const toTuning = (r: Row): TuningJob => ({
   endedAt: r.ended_at
 })
 
-const COLUMNS: Record<keyof TuningPatch, [string, (v: unknown) => unknown]> = {
+const COLUMNS: PatchColumns<TuningPatch> = {
   status: ['status', v => v],
   failureReason: ['failure_reason', v => v],
   sagemakerArn: ['sagemaker_arn', v => v],
@@ -98,14 +99,7 @@ export class SqliteTuningStore implements TuningStore {
   }
 
   async update (id: string, patch: TuningPatch): Promise<TuningJob> {
-    const sets: string[] = []
-    const values: unknown[] = []
-    for (const [k, v] of Object.entries(patch) as Array<[keyof TuningPatch, unknown]>) {
-      if (v === undefined) continue
-      const [col, enc] = COLUMNS[k]
-      sets.push(`${col} = ?`)
-      values.push(enc(v))
-    }
+    const { sets, values } = patchAssignments(COLUMNS, patch)
     sets.push('updated_at = ?')
     values.push(Date.now())
     this.db.prepare(`UPDATE tuning_jobs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)
