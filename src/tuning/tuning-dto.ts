@@ -1,6 +1,6 @@
 import type { Job } from '../store/job-store.js'
 import type { TuningJob } from '../store/tuning-store.js'
-import { TuningService } from './tuning-service.js'
+import { countersOf } from './counters.js'
 import type { TuningSpec } from './tuning-spec.js'
 
 const iso = (ms: number | null): string | null => ms === null ? null : new Date(ms).toISOString()
@@ -56,7 +56,7 @@ export function tuningDto (t: TuningJob, trials: Job[], best: Job | undefined, g
     maxParallelJobs: spec.maxParallelJobs,
     earlyStopping: spec.earlyStopping,
     sagemaker: t.sagemakerName === null ? null : { tuningJobName: t.sagemakerName, arn: t.sagemakerArn },
-    counters: t.counters ?? TuningService.countersOf(trials),
+    counters: t.counters ?? countersOf(trials),
     best: best === undefined ? null : { jobId: best.id, runId: best.runId, trainingJobName: best.sagemakerJobName, hyperparameters: best.hyperparameters ?? {}, objective: best.objective },
     cost: costOf(trials),
     stopRequested: t.stopRequested,

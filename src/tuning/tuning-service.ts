@@ -2,17 +2,17 @@ import { EventEmitter } from 'node:events'
 import createError from '@fastify/error'
 import type { FastifyBaseLogger } from 'fastify'
 import { batchBody } from '../domain/log-entry.js'
-import type { ParamValue } from '../domain/param-value.js'
 import type { TerminalStatus } from '../domain/records.js'
 import { redactSpec, type JobService } from '../launch/launcher.js'
 import type { JobProblem } from '../launch/sagemaker/validate-job.js'
 import { isTerminalJob, type Job, type JobBackend, type JobStore } from '../store/job-store.js'
 import type { Store } from '../store/store.js'
-import { isTerminalTuning, type TuningCounters, type TuningJob, type TuningPatch, type TuningStatus, type TuningStore } from '../store/tuning-store.js'
+import { isTerminalTuning, type TuningJob, type TuningPatch, type TuningStatus, type TuningStore } from '../store/tuning-store.js'
 import { hashSecret, newId, newSecret } from '../util/ids.js'
 import { bestTrial } from './best.js'
 import { gridSize } from './grid.js'
 import { normaliseTuningSpec, objectiveKey, type TuningSpec, type TuningSpecInput } from './tuning-spec.js'
+import { hparamTypes, searchParams } from './search-run.js'
 import { tuningProblems } from './validate-tuning.js'
 import { HPARAM_TYPES_TAG, OBJECTIVE_TAG } from '../sinks/tensorboard/encode-events.js'
 
@@ -249,20 +249,6 @@ export class TuningService extends EventEmitter {
     this.emit(`tuning:${t.id}`, { type: 'best', trial: best } satisfies TuningEvent)
   }
 
-  /** Counters as SageMaker keeps them, from the trials the gateway knows (local searches). */
-  static countersOf (trials: Job[]): TuningCounters {
-    const c: TuningCounters = { completed: 0, inProgress: 0, retryableError: 0, nonRetryableError: 0, stopped: 0, objectiveSucceeded: 0, objectivePending: 0, objectiveFailed: 0 }
-    for (const j of trials) {
-      if (!isTerminalJob(j.status)) { c.inProgress++; c.objectivePending++; continue }
-      if (j.status === 'COMPLETED') c.completed++
-      else if (j.status === 'FAILED') c.nonRetryableError++
-      else c.stopped++
-      if (j.objective !== null) c.objectiveSucceeded++
-      else c.objectiveFailed++
-    }
-    return c
-  }
-
   async resume (): Promise<void> {
     const active = await this.o.tunings.active()
     for (const b of this.backends.values()) {
@@ -285,26 +271,6 @@ export class TuningService extends EventEmitter {
     this.locks.set(id, settled)
     settled.then(() => { if (this.locks.get(id) === settled) this.locks.delete(id) }, () => {})
     return await next
-  }
-}
-
-/** Each tuned hyperparameter's type, for the TensorBoard HParams dashboard's columns. */
-function hparamTypes (spec: TuningSpec): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [name, r] of Object.entries(spec.ranges)) out[name] = r.type === 'categorical' ? typeof r.values[0] : 'number'
-  return out
-}
-
-/** The search's run params: how it searches (its trials hold the sampled values). */
-function searchParams (spec: TuningSpec): Record<string, ParamValue> {
-  return {
-    strategy: spec.strategy,
-    objective_metric: spec.objective.metric,
-    objective_type: spec.objective.type,
-    max_jobs: spec.maxJobs,
-    max_parallel_jobs: spec.maxParallelJobs,
-    early_stopping: spec.earlyStopping,
-    ranges: spec.ranges as unknown as ParamValue
   }
 }
 
