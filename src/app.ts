@@ -20,6 +20,8 @@ import healthRoutes from './routes/health.js'
 import jobRoutes from './routes/jobs.js'
 import sagemakerEventRoutes from './routes/sagemaker-events.js'
 import tuningRoutes from './routes/tuning-jobs.js'
+import mlflowCompatRoutes from './compat/mlflow/routes.js'
+import tfeventsIngestRoutes from './ingest/tfevents/routes.js'
 
 export interface BuildOptions extends DispatcherPluginOptions, LauncherPluginOptions {
   /** Where log lines go (tests capture them); stdout by default. */
@@ -56,5 +58,7 @@ export async function build (config: Config, opts: BuildOptions = {}): Promise<F
   await app.register(jobRoutes)
   await app.register(sagemakerEventRoutes)
   await app.register(tuningRoutes)
+  await app.register(tfeventsIngestRoutes)
+  await app.register(mlflowCompatRoutes, { prefix: '/mlflow' })
   return app as unknown as FastifyInstance
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
-import { timingSafeEqual } from 'node:crypto'
+import { safeEqualHex } from '../auth/principal.js'
 import { errors, IdParams, Page } from './schemas/common.js'
 import { CreateJobHeaders } from './schemas/jobs.js'
 import { ClaimAnswer, ClaimBody, TrialSchema, TuningJobSchema, TuningSummarySchema } from './schemas/tuning.js'
@@ -98,9 +98,7 @@ const tuningRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const secret = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1]
     if (secret === undefined) throw new Unauthorized()
     if (t === undefined) throw new NotFound(`tuning job ${request.params.id}`)
-    const want = Buffer.from(t.tokenHash)
-    const got = Buffer.from(hashSecret(secret))
-    if (want.length !== got.length || !timingSafeEqual(want, got)) throw new Unauthorized()
+    if (!safeEqualHex(hashSecret(secret), t.tokenHash)) throw new Unauthorized()
     if (t.backend !== 'sagemaker') throw new BadRequest('local trials get their run\'s token from the gateway directly: nothing to claim')
     if (isTerminalTuning(t.status) && (t.endedAt ?? 0) + app.config.tokenGraceMs < Date.now()) throw new Forbidden(`tuning job ${t.id} has ended`)
     const trial = await app.sagemakerTuningTracker.trialFor(t, request.body.trainingJobName)
