@@ -200,7 +200,8 @@ t.test('a tuning job runs its trials in waves, claims runs, ranks and lists them
 })
 
 t.test('stop: Stopping, every running trial stopped, then Stopped; no new trials', async t => {
-  const emu = await startSageMakerEmulator({ outcome: () => ({ kind: 'hang' }), timings: { launchMs: 150 } })
+  // A long Stopping phase: the Describe right after the Stop must see it, however loaded the machine.
+  const emu = await startSageMakerEmulator({ outcome: () => ({ kind: 'hang' }), timings: { launchMs: 150, stoppingMs: 3000 } })
   t.teardown(emu.close)
   await rawCall(emu.url, 'CreateHyperParameterTuningJob', tuningRequest('hpo-stop', undefined, r => { r.HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs = 4 }))
   await until(() => trialsOf(emu, 'hpo-stop').length === 2)
