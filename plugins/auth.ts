@@ -22,10 +22,16 @@ declare module 'fastify' {
   }
 }
 
-const bearer = (header: string | undefined): string | undefined => {
+const bearer = (header: string | undefined, url: string): string | undefined => {
   if (header === undefined) return undefined
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header)
-  return m?.[1]
+  if (m !== null) return m[1]
+  // The stock MLflow client sends MLFLOW_TRACKING_USERNAME/PASSWORD as Basic auth: the password is the key.
+  const b = url.startsWith('/mlflow/') ? /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header) : null
+  if (b === null) return undefined
+  const decoded = Buffer.from(b[1] as string, 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  return colon < 0 || colon === decoded.length - 1 ? undefined : decoded.slice(colon + 1)
 }
 
 /**
@@ -58,7 +64,7 @@ export default fp(async function authPlugin (app: FastifyInstance) {
   app.addHook('onRequest', async (request) => {
     const need = request.routeOptions.config.auth ?? 'none'
     if (need === 'none') return
-    const secret = bearer(request.headers.authorization)
+    const secret = bearer(request.headers.authorization, request.url)
     if (secret === undefined) throw new Unauthorized()
     if (need === 'run-write' && secret.startsWith('tgr_')) {
       await authenticateToken(request, secret)

@@ -289,13 +289,16 @@ class TrackgateClient:
             return True
         if timeout is None:
             timeout = self.close_timeout
+        tb_deadline = time.monotonic() + timeout
+        tb_ok = all([t.sync(timeout) for t in getattr(self, "_tb_tailers", [])])
+        timeout = max(0.0, tb_deadline - time.monotonic())
         if not self._thread.is_alive():
-            return self._drain_inline(time.monotonic() + timeout)
+            return self._drain_inline(time.monotonic() + timeout) and tb_ok
         ticket = threading.Event()
         self._flush_tickets.append(ticket)
         self._force = True
         self._wake.set()
-        return ticket.wait(timeout)
+        return ticket.wait(timeout) and tb_ok
 
     def finish(self, status: str = "FINISHED", timeout: Optional[float] = None) -> bool:
         """Flush, then mark the run finished (``FINISHED``, ``FAILED`` or ``KILLED``)."""
@@ -317,6 +320,8 @@ class TrackgateClient:
         deadline = time.monotonic() + timeout
         self._deadline = deadline
         ok = self.flush(max(0.0, deadline - time.monotonic()))
+        for tailer in getattr(self, "_tb_tailers", []):
+            ok = tailer.stop(max(0.1, deadline - time.monotonic())) and ok
         self._closed = True
         self._stop.set()
         self._wake.set()
@@ -330,6 +335,16 @@ class TrackgateClient:
                                len(self._queue), self.spool_path)
             self._release_spool_lock()
         return ok
+
+    def tail_tensorboard(self, logdir: str, interval: float = 1.0) -> Optional["_TensorboardTailer"]:
+        """Follow the SummaryWriter event files under ``logdir`` (new files, runs in subdirectories,
+        rotation) and upload their new bytes every ``interval`` seconds from a daemon thread.
+        ``flush()`` and ``close()`` upload what is complete on disk.  None when the client is a no-op."""
+        if not self.enabled or self._closed:
+            return None
+        tailer = _TensorboardTailer(self, logdir, interval)
+        self._tb_tailers = getattr(self, "_tb_tailers", []) + [tailer]
+        return tailer
 
     @property
     def pending(self) -> int:
@@ -906,3 +921,195 @@ def flush(timeout: Optional[float] = None) -> bool:
 
 def close(timeout: Optional[float] = None) -> bool:
     return get_client().close(timeout)
+
+
+# ---------------------------------------------------------------------- TensorBoard tailing
+
+TFEVENTS_CHUNK_BYTES = 4 * 1024 * 1024  # the gateway's default body limit
+
+
+def _is_event_file(name: str) -> bool:
+    # TensorBoard's own test (io_wrapper.IsSummaryEventsFile)
+    return "tfevents" in name and not name.endswith(".profile-empty")
+
+
+class _TensorboardTailer:
+    """Follows the SummaryWriter files under ``logdir`` and uploads their new bytes.
+
+    Every file (any depth; a subdirectory is a TensorBoard run, and the gateway keeps its path
+    as the key prefix) is sent from the offset the gateway last answered; a torn last record is
+    not consumed, so it is sent again once the writer finishes it.  Offsets are saved in
+    ``<spool>.tfevents.json`` after each answer, so a restarted process resumes; losing that
+    file is harmless too (the gateway answers a re-sent range as a duplicate with its offset).
+    """
+
+    def __init__(self, client: "TrackgateClient", logdir: str, interval: float) -> None:
+        self.client = client
+        self.logdir = os.path.abspath(logdir)
+        self.interval = max(0.05, float(interval))
+        self.state_path = client.spool_path + ".tfevents.json"
+        self.offsets: Dict[str, int] = self._load().get(self.logdir, {})
+        self.dead: set = set()  # files the gateway refused for good (4xx other than 409/429)
+        self.stats = {"uploads": 0, "bytes": 0, "scalars": 0, "corrupt": 0}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._retry_at = 0.0
+        self._failures = 0
+        self.chunk_bytes = TFEVENTS_CHUNK_BYTES
+        self._thread = threading.Thread(target=self._run, name="trackgate-tfevents", daemon=True)
+        self._thread.start()
+
+    # -- public
+
+    def sync(self, timeout: float) -> bool:
+        """Upload everything complete that is on disk now; True when nothing is left to send."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                progress, left = self._scan(ignore_backoff=True)
+            if not left:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            if not progress:
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+
+    def stop(self, timeout: float) -> bool:
+        ok = self.sync(timeout)
+        self._stop.set()
+        self._thread.join(max(0.1, timeout))
+        return ok
+
+    # -- internals
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                with self._lock:
+                    self._scan(ignore_backoff=False)
+            except Exception:  # never let the trainer's process see this thread die
+                logger.exception("tensorboard tailing of %s failed; retrying", self.logdir)
+
+    def _files(self) -> List[str]:
+        found: List[str] = []
+        for dirpath, dirnames, filenames in os.walk(self.logdir):
+            dirnames.sort()
+            for name in sorted(filenames):
+                if _is_event_file(name):
+                    rel = os.path.relpath(os.path.join(dirpath, name), self.logdir)
+                    found.append(rel.replace(os.sep, "/"))
+        return found
+
+    def _scan(self, ignore_backoff: bool) -> Tuple[bool, bool]:
+        """One pass over the files: (whether any upload advanced, whether complete bytes remain)."""
+        if not ignore_backoff and time.monotonic() < self._retry_at:
+            return False, True
+        progress = False
+        left = False
+        for rel in self._files():
+            if rel in self.dead:
+                continue
+            while True:
+                try:
+                    size = os.path.getsize(os.path.join(self.logdir, rel))
+                except OSError:
+                    break  # vanished (rotated away) between the walk and now
+                offset = self.offsets.get(rel, 0)
+                if size <= offset:
+                    # Equal: nothing new.  Below: the gateway skipped an oversized record past
+                    # what is written yet, or the file was replaced (not followed: it would
+                    # need a new name).
+                    break
+                answer = self._upload(rel, offset, size)
+                if answer is None:
+                    return progress, True
+                if answer <= offset:
+                    left = left or self._complete_record_pending(rel, offset, size)
+                    break
+                progress = True
+        return progress, left
+
+    def _complete_record_pending(self, rel: str, offset: int, size: int) -> bool:
+        # The gateway kept [offset, size) as a torn tail: only a finished record counts as "left".
+        try:
+            with open(os.path.join(self.logdir, rel), "rb") as f:
+                f.seek(offset)
+                head = f.read(8)
+        except OSError:
+            return False
+        if len(head) < 8:
+            return False
+        length = int.from_bytes(head, "little")
+        return size - offset >= length + 16
+
+    def _upload(self, rel: str, offset: int, size: int) -> Optional[int]:
+        """POST the bytes from offset; the new offset, or None to back off."""
+        c = self.client
+        with open(os.path.join(self.logdir, rel), "rb") as f:
+            f.seek(offset)
+            data = f.read(min(size - offset, self.chunk_bytes))
+        q = urllib.parse.urlencode({"file": rel, "offset": str(offset)})
+        req = urllib.request.Request(
+            "%s/v1/runs/%s/tfevents?%s" % (c.url, urllib.parse.quote(c.run_id, safe=""), q), data=data, method="POST",
+            headers={"Content-Type": "application/octet-stream", "Authorization": "Bearer " + c._token,
+                     "User-Agent": "trackgate-client-python/" + __version__})
+        try:
+            with urllib.request.urlopen(req, timeout=c.request_timeout) as r:  # noqa: S310 - URL from config
+                body = json.loads(r.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            if e.code == 409 and e.headers.get("x-trackgate-consumed"):
+                consumed = int(e.headers["x-trackgate-consumed"])
+                logger.warning("gateway has %s up to byte %d (we had %d); resuming there", rel, consumed, offset)
+                self._save_offset(rel, consumed)
+                return consumed if consumed > offset else self._backoff(e.code)
+            if e.code == 413 and self.chunk_bytes > 64 * 1024:
+                self.chunk_bytes //= 2  # a gateway with a smaller body limit
+                return self._backoff(e.code)
+            if e.code in (408, 429) or e.code >= 500:
+                return self._backoff(e.code, parse_retry_after(e.headers.get("retry-after")))
+            logger.warning("gateway refused %s (HTTP %d); not following it", rel, e.code)
+            self.dead.add(rel)
+            return offset
+        except (urllib.error.URLError, OSError, ValueError) as e:
+            return self._backoff(getattr(e, "reason", e))
+        self._failures = 0
+        consumed = int(body.get("consumed", offset))
+        self.stats["uploads"] += 1
+        self.stats["bytes"] += max(0, consumed - offset)
+        self.stats["scalars"] += int(body.get("scalars", 0))
+        for bad in body.get("corrupt", []):
+            self.stats["corrupt"] += 1
+            logger.warning("gateway skipped a damaged record of %s at byte %s (%s)", rel, bad.get("offset"), bad.get("reason"))
+        self._save_offset(rel, consumed)
+        return consumed
+
+    def _backoff(self, why: Any, retry_after: Optional[float] = None) -> Optional[int]:
+        self._failures += 1
+        delay = min(self.client.backoff_max, self.client.backoff_base * (2 ** min(self._failures, 10)))
+        delay = max(delay * (0.5 + random.random() / 2), retry_after or 0.0)
+        if self._failures == 1:
+            logger.warning("tensorboard upload failed (%s); retrying with back-off", why)
+        self._retry_at = time.monotonic() + delay
+        return None
+
+    def _load(self) -> Dict[str, Dict[str, int]]:
+        try:
+            with open(self.state_path, "r", encoding="utf-8") as f:
+                data = json.load(f)
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def _save_offset(self, rel: str, offset: int) -> None:
+        self.offsets[rel] = offset
+        state = self._load()
+        state[self.logdir] = dict(self.offsets)
+        tmp = "%s.%d.tmp" % (self.state_path, os.getpid())
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(state, f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.state_path)
+        except OSError as e:
+            logger.warning("cannot save tensorboard offsets to %s: %s", self.state_path, e)
