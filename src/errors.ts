@@ -10,6 +10,7 @@ export const BadRequest = createError('TG_BAD_REQUEST', '%s', 400)
 export const InvalidKey = createError('TG_INVALID_KEY', '%s', 400)
 export const InvalidValue = createError('TG_INVALID_VALUE', '%s', 400)
 export const TooManyMetrics = createError('TG_TOO_MANY_METRICS', 'a batch may hold at most %s metrics (got %s); split it', 413)
+export const TfeventsMediaType = createError('TG_UNSUPPORTED_MEDIA_TYPE', 'send the event file bytes as application/octet-stream (got %s)', 415)
 export const TooManyItems = createError('TG_TOO_MANY_ITEMS', 'a batch may hold at most %s %s (got %s)', 413)
 
 // Auth
@@ -21,6 +22,8 @@ export const NotFound = createError('TG_NOT_FOUND', '%s not found', 404)
 export const RunNotFound = createError('TG_NOT_FOUND', 'run %s not found in this key\'s project: check the id, or list the project\'s runs with GET /v1/runs', 404)
 export const ParamConflict = createError('TG_PARAM_CONFLICT', 'param %s is already %s and params are immutable (got %s): log the new value under another key, or start a new run', 409)
 export const RunEnded = createError('TG_RUN_ENDED', 'run %s has ended (%s) and accepts no more records: create a new run (POST /v1/runs) for more', 409)
+export const TfeventsOffsetMismatch = createError('TG_TFEVENTS_OFFSET',
+  'upload of %s starts at byte %s but the gateway has consumed up to byte %s of that file: send it from there (also in the x-trackgate-consumed header)', 409)
 export const Conflict = createError('TG_CONFLICT', '%s', 409)
 export const SinkNotConfigured = createError('TG_SINK_NOT_CONFIGURED', 'sink %s has no target for this project: set one with PUT /v1/projects/{id}/targets/%s or in the gateway\'s environment', 400)
 export const UnknownSink = createError('TG_UNKNOWN_SINK', 'sink %s is not configured on this gateway (configured: %s): pick one of those, or set the sink up (README, "Sinks")', 400)

@@ -7,7 +7,7 @@ import { type OffsetTables } from './offset-table.js'
 import { type CorruptRecord, type FramedRecord, frameUpload } from './upload-framing.js'
 import { uploadContent } from './upload-records.js'
 import { runPrefix } from './tfevents-keys.js'
-import { TfeventsOffsetMismatch } from './errors.js'
+import { TfeventsOffsetMismatch } from '../../errors.js'
 
 export interface UploadAnswer {
   consumed: number
