@@ -1,13 +1,12 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { toAppendRequest } from '../validate-batch.js'
 import { describeParamValue } from '../../domain/param-value.js'
-import { NotFound, RunEnded, StoreFull } from '../../errors.js'
+import { NotFound, RunEnded, StoreFull, TfeventsOffsetMismatch } from '../../errors.js'
 import type { AppendResult } from '../../store/store.js'
 import { type OffsetTables } from './offset-table.js'
 import { type CorruptRecord, type FramedRecord, frameUpload } from './upload-framing.js'
 import { uploadContent } from './upload-records.js'
 import { runPrefix } from './tfevents-keys.js'
-import { TfeventsOffsetMismatch } from '../../errors.js'
 
 export interface UploadAnswer {
   consumed: number
