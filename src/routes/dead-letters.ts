@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { errors, Page, Uuid } from './schemas/common.js'
 import { SinkName } from './schemas/runs.js'
-import { NotFound } from '../errors.js'
+import { Conflict, NotFound } from '../errors.js'
 import type { DeadLetter } from '../store/store.js'
 
 const DeadLetterSchema = Type.Object({
@@ -68,9 +68,10 @@ const deadLetterRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/v1/dead-letters/:id/replay', {
     config: { auth: 'write' },
-    schema: { tags: ['sinks'], summary: 'Deliver a dead letter again, ahead of the partition\'s next batch', params: IdParam, response: { 202: DeadLetterSchema, ...errors(400, 401, 403, 404) } }
+    schema: { tags: ['sinks'], summary: 'Deliver a dead letter again, ahead of the partition\'s next batch', params: IdParam, response: { 202: DeadLetterSchema, ...errors(400, 401, 403, 404, 409) } }
   }, async (request, reply) => {
     const d = await visible(request, request.params.id)
+    if (d.sink.endsWith('-ingest')) throw new Conflict(`dead letter ${d.id} is a record the gateway could not read from an upload (${d.sink}); nothing can deliver it: fix the file and upload it to a new run, or discard this dead letter`)
     await app.store.replayDeadLetter(d.id, Date.now())
     app.dispatcher.notify([d.runId])
     request.log.info({ runId: d.runId, sink: d.sink, deadLetter: d.id }, 'dead letter replay requested')

@@ -96,6 +96,17 @@ export interface SinkStats {
   deadLetters: number
 }
 
+/**
+ * How far one uploaded file (a TensorBoard event file) of a run is in the run log. Bytes
+ * [0, consumed) are settled. `pending` ends a range whose commit was started but not seen to
+ * finish: the next upload re-commits exactly that range under the same batch id (the run log's
+ * dedupe decides). `deadAt`: a framing failure there; later bytes are consumed without records.
+ */
+export interface IngestOffsets { consumed: number, pending?: number, deadAt?: number }
+
+/** A record an ingest source could not read (a corrupt event-file record), kept as a dead letter. */
+export interface IngestDeadLetterInput { source: string, file: string, offset: number, code: string, message: string, record: unknown }
+
 export interface FailureUpdate { attempts: number, nextAttemptAt: number, status: SinkState, code: string, message: string }
 
 /**
@@ -137,6 +148,15 @@ export interface Store {
   commitDelivery (c: { sink: string, runId: string, deliveredSeq: number, state: unknown, wakeAt: number | null, deadLetters: DeadLetterInput[], replayed: number[], now: number }): Promise<void>
   recordFailure (sink: string, runId: string, u: FailureUpdate, now: number): Promise<void>
   resumeCursor (sink: string, runId: string, now: number): Promise<boolean>
+
+  // ingest offsets (event-file uploads), kept with the run log so every replica sees them
+  getIngestOffsets (runId: string, file: string): Promise<IngestOffsets>
+  putIngestOffsets (runId: string, file: string, o: IngestOffsets, now: number): Promise<void>
+  /**
+   * A dead letter of an ingest source: `sink` = `<source>-ingest`, `seq` = the file's id among the
+   * run's uploaded files, `idx` = the byte offset; once per (file, offset). Not replayable.
+   */
+  addIngestDeadLetter (runId: string, d: IngestDeadLetterInput, now: number): Promise<void>
 
   // per-project sink targets (secrets included: never returned by the API)
   getSinkTarget (projectId: string, sink: string): Promise<Record<string, unknown> | undefined>

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errors, IdParams } from '../../routes/schemas/common.js'
 import { Backpressure, BadRequest, ShuttingDown, TfeventsMediaType } from '../../errors.js'
-import { OffsetTables } from './offset-table.js'
+import { KeyedLock } from './file-lock.js'
+import { importOffsetFiles } from './import-offset-files.js'
 import { fileProblem } from './tfevents-keys.js'
 import { ingestUpload } from './upload-ingest.js'
 
@@ -21,7 +22,7 @@ const Accepted = Type.Object({
   consumed: Type.Integer({ description: 'Send the file from this offset next; a torn last record is not consumed' }),
   records: Type.Integer({ description: 'Records read from this upload' }),
   scalars: Type.Integer({ description: 'Metric points stored from this upload' }),
-  corrupt: Type.Array(Corrupt, { description: 'Records skipped (bad CRC, undecodable); the rest is kept' }),
+  corrupt: Type.Array(Corrupt, { description: 'Records skipped (bad CRC, undecodable), each also kept as a dead letter of sink `tfevents-ingest`; the rest is stored' }),
   duplicate: Type.Boolean({ description: 'The range was stored before (a retry or an overlapping upload)' }),
   deadAt: Type.Optional(Type.Integer({ description: 'A length CRC failed here: the rest of the file cannot be framed and is ignored' })),
   paramConflicts: Type.Optional(Type.Array(Type.String(), { description: 'HParams not stored because the run already holds another value' }))
@@ -35,7 +36,8 @@ const Accepted = Type.Object({
 const tfeventsIngestRoutes: FastifyPluginAsyncTypebox = async (app) => {
   let closing = false
   app.addHook('preClose', async () => { closing = true })
-  const tables = new OffsetTables(app.config.dataDir)
+  const lock = new KeyedLock()
+  await importOffsetFiles(app.config.dataDir, app.store, app.log)
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: app.config.maxBodyBytes }, (_req, body, done) => { done(null, body) })
 
   app.post('/v1/runs/:id/tfevents', {
@@ -66,11 +68,11 @@ const tfeventsIngestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
     const log = request.log.child({ runId: run.id })
     try {
-      const answer = await tables.exclusive(run.id, file, async () => await ingestUpload(app, tables, { runId: run.id, file, offset, bytes, log }))
+      const answer = await lock.run(`${run.id}\n${file}`, async () => await ingestUpload(app, { runId: run.id, file, offset, bytes, log }))
       if (!answer.duplicate) app.metricsRegistry.inc('trackgate_ingest_records_total', {}, answer.scalars)
       return await reply.code(202).send(answer)
     } catch (err) {
-      const consumed = (err as { code?: string }).code === 'TG_TFEVENTS_OFFSET' ? (await tables.get(run.id, file)).consumed : undefined
+      const consumed = (err as { code?: string }).code === 'TG_TFEVENTS_OFFSET' ? (await app.store.getIngestOffsets(run.id, file)).consumed : undefined
       if (consumed !== undefined) reply.header('x-trackgate-consumed', String(consumed))
       throw err
     }

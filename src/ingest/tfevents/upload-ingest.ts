@@ -3,7 +3,6 @@ import { toAppendRequest } from '../validate-batch.js'
 import { describeParamValue } from '../../domain/param-value.js'
 import { NotFound, RunEnded, StoreFull, TfeventsOffsetMismatch } from '../../errors.js'
 import type { AppendResult } from '../../store/store.js'
-import { type OffsetTables } from './offset-table.js'
 import { type CorruptRecord, type FramedRecord, frameUpload } from './upload-framing.js'
 import { uploadContent } from './upload-records.js'
 import { runPrefix } from './tfevents-keys.js'
@@ -29,8 +28,8 @@ export interface Upload { runId: string, file: string, offset: number, bytes: Bu
  * file's bytes do not change); a pending range left by a crash or failed commit is re-committed
  * under the same batch id first, which the store's dedupe makes harmless.
  */
-export async function ingestUpload (app: FastifyInstance, tables: OffsetTables, u: Upload): Promise<UploadAnswer> {
-  const st = await tables.get(u.runId, u.file)
+export async function ingestUpload (app: FastifyInstance, u: Upload): Promise<UploadAnswer> {
+  const st = await app.store.getIngestOffsets(u.runId, u.file)
   if (u.offset > st.consumed) throw new TfeventsOffsetMismatch(JSON.stringify(u.file), u.offset, st.consumed)
   const uploadEnd = u.offset + u.bytes.length
   const answer: UploadAnswer = { consumed: st.consumed, records: 0, scalars: 0, corrupt: [], duplicate: false }
@@ -41,7 +40,7 @@ export async function ingestUpload (app: FastifyInstance, tables: OffsetTables, 
   }
   const base = st.consumed
   if (st.deadAt !== undefined) {
-    await tables.set(u.runId, u.file, { consumed: uploadEnd, deadAt: st.deadAt })
+    await app.store.putIngestOffsets(u.runId, u.file, { consumed: uploadEnd, deadAt: st.deadAt }, Date.now())
     return { ...answer, consumed: uploadEnd }
   }
   const framed = frameUpload(u.bytes.subarray(base - u.offset), base, app.config.maxBodyBytes)
@@ -54,21 +53,24 @@ export async function ingestUpload (app: FastifyInstance, tables: OffsetTables, 
     const pending = st.pending
     if (framed.end < pending) return answer // not yet the bytes of the unfinished range
     const first = records.filter(r => r.end <= pending)
-    await commitRange(app, tables, u, prefix, from, pending, first, answer)
+    await commitRange(app, u, prefix, from, pending, first, answer)
     records = records.filter(r => r.end > pending)
     from = answer.consumed
     if (from < pending) return answer
   }
-  const to = await commitRange(app, tables, u, prefix, from, framed.end, records, answer, framed.deadAt)
+  const to = await commitRange(app, u, prefix, from, framed.end, records, answer, framed.deadAt)
   answer.corrupt.push(...corrupt(to))
   answer.corrupt.sort((a, b) => a.offset - b.offset)
-  for (const c of answer.corrupt) u.log.warn({ runId: u.runId, file: u.file, offset: c.offset, reason: c.reason }, 'tfevents record skipped')
+  for (const c of answer.corrupt) {
+    u.log.warn({ runId: u.runId, file: u.file, offset: c.offset, reason: c.reason }, 'tfevents record skipped')
+    await app.store.addIngestDeadLetter(u.runId, { source: 'tfevents', file: u.file, offset: c.offset, code: `TG_TFEVENTS_${c.reason.toUpperCase()}`, message: c.message, record: { reason: c.reason } }, Date.now())
+  }
   return answer
 }
 
 /** Commits the records of [from, to) (cut earlier at a batch limit); returns the new consumed offset. */
 async function commitRange (
-  app: FastifyInstance, tables: OffsetTables, u: Upload, prefix: string, from: number, to: number,
+  app: FastifyInstance, u: Upload, prefix: string, from: number, to: number,
   records: FramedRecord[], answer: UploadAnswer, deadAt?: number
 ): Promise<number> {
   const content = uploadContent(records, prefix, to, app.config.maxMetricsPerBatch)
@@ -78,7 +80,7 @@ async function commitRange (
   answer.scalars += content.scalars
   answer.corrupt.push(...content.corrupt)
   if (content.metrics.length + Object.keys(content.params).length + Object.keys(content.tags).length > 0) {
-    await tables.set(u.runId, u.file, { consumed: from, pending: end })
+    await app.store.putIngestOffsets(u.runId, u.file, { consumed: from, pending: end }, Date.now())
     const batchId = `tfevents:${u.file}:${from}:${end}`
     const params = { ...content.params }
     for (;;) {
@@ -101,7 +103,7 @@ async function commitRange (
       throw new NotFound(`run ${u.runId}`)
     }
   }
-  await tables.set(u.runId, u.file, { consumed: end, ...dead })
+  await app.store.putIngestOffsets(u.runId, u.file, { consumed: end, ...dead }, Date.now())
   if (dead.deadAt !== undefined) answer.deadAt = dead.deadAt
   answer.consumed = end
   return end

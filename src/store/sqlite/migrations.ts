@@ -85,6 +85,18 @@ const MIGRATIONS: Migration[] = [
       ALTER TABLE runs ADD COLUMN run_group TEXT;
       CREATE INDEX runs_by_parent ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL;
     `
+  },
+  {
+    // Event-file uploads: how far each (run, file) is in the run log (was a JSON file per run
+    // beside the database, which a second replica could not see).
+    version: 5,
+    sql: `
+      CREATE TABLE ingest_offsets (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, file TEXT NOT NULL,
+        consumed INTEGER NOT NULL, pending INTEGER, dead_at INTEGER, updated_at INTEGER NOT NULL,
+        UNIQUE (run_id, file)
+      );
+    `
   }
 ]
 

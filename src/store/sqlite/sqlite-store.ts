@@ -3,7 +3,7 @@ import type { LogEntry, EntryBody } from '../../domain/log-entry.js'
 import type { TerminalStatus } from '../../domain/records.js'
 import type { ParamValue } from '../../domain/param-value.js'
 import type {
-  ApiKey, AppendRequest, AppendResult, Cursor, DeadLetter, FailureUpdate, NewRun, Project, Run, RunFilter, SinkStats, Store
+  ApiKey, AppendRequest, AppendResult, Cursor, DeadLetter, FailureUpdate, IngestDeadLetterInput, IngestOffsets, NewRun, Project, Run, RunFilter, SinkStats, Store
 } from '../store.js'
 import { openDatabase, type SqliteOptions } from './open-database.js'
 import { toApiKey, toCursor, toDeadLetter, toRun, type ApiKeyRow, type CursorRow, type DeadLetterRow, type RunRow } from './rows.js'
@@ -13,6 +13,7 @@ import { statementCache, type Stmt } from './statement-cache.js'
 import { RecentEntries } from './recent-entries.js'
 import { backlog, sinkStats } from './delivery-stats.js'
 import { deleteSinkTarget, getSinkTarget, listApiKeys, listSinkTargets, putSinkTarget, revokeApiKey } from './project-queries.js'
+import { addIngestDeadLetter, getIngestOffsets, putIngestOffsets } from './ingest-offsets.js'
 import { statSync } from 'node:fs'
 
 const CURSOR_COLUMNS = 'c.*, r.head_seq AS head_seq'
@@ -230,6 +231,10 @@ export class SqliteStore implements Store {
       WHERE sink = ? AND run_id = ?`).run(now, sink, runId)
     return res.changes > 0
   }
+
+  async getIngestOffsets (runId: string, file: string): Promise<IngestOffsets> { return getIngestOffsets(this.stmt, runId, file) }
+  async putIngestOffsets (runId: string, file: string, o: IngestOffsets, now: number): Promise<void> { putIngestOffsets(this.stmt, runId, file, o, now) }
+  async addIngestDeadLetter (runId: string, d: IngestDeadLetterInput, now: number): Promise<void> { this.db.transaction(() => { addIngestDeadLetter(this.stmt, runId, d, now) }).immediate() }
 
   async getSinkTarget (projectId: string, sink: string): Promise<Record<string, unknown> | undefined> { return getSinkTarget(this.stmt, projectId, sink) }
   async putSinkTarget (projectId: string, sink: string, config: Record<string, unknown>, now: number): Promise<void> { putSinkTarget(this.stmt, projectId, sink, config, now) }

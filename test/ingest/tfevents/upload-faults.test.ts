@@ -1,10 +1,17 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { frameRecord, encodeFileVersion } from '../../../src/codecs/tfevents/index.js'
 import { EventType } from '../../../src/codecs/tfevents/proto-root.js'
 import { seedProject, startGateway, tempDir } from '../../helper.js'
+import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js'
 import { fixtureFile, HPARAMS_FILE, metrics, recordStarts, RUN1_FILE, upload } from './upload-helper.js'
+
+/** The gateway's store file opened directly, while no gateway has it open. */
+async function withStore (dataDir: string, fn: (s: SqliteStore) => Promise<void>): Promise<void> {
+  const store = new SqliteStore({ file: join(dataDir, 'trackgate.sqlite'), synchronous: 'FULL', tokenGraceMs: 0 })
+  try { await fn(store) } finally { await store.close() }
+}
 
 const g = await startGateway(t)
 const project = await seedProject(g)
@@ -22,6 +29,15 @@ t.test('a record with a bad payload CRC is reported and skipped, the rest kept',
   t.same(r.body.corrupt.map((c: any) => [c.offset, c.reason]), [[at, 'data_crc']])
   t.equal((await metrics(g, run.id, project.keys.read)).length, 14, '14 of the 15 points')
   t.ok(g.logs.some(l => l.includes('tfevents record skipped') && l.includes(String(at))), 'logged')
+  const again = await upload(g, run.id, run.token, RUN1_FILE, 0, bad)
+  t.equal(again.body.duplicate, true, 'a re-sent range is a duplicate')
+  const dl = await g.call('GET', `/v1/dead-letters?runId=${run.id}`, { auth: project.keys.read })
+  t.equal(dl.body.items.length, 1, 'one dead letter, also after the re-send')
+  t.match(dl.body.items[0], { sink: 'tfevents-ingest', idx: at, code: 'TG_TFEVENTS_DATA_CRC', record: { file: RUN1_FILE, offset: at, reason: 'data_crc' } })
+  const replay = await g.call('POST', `/v1/dead-letters/${dl.body.items[0].id as number}/replay`, { auth: project.keys.write })
+  t.equal(replay.status, 409, 'an unreadable record cannot be replayed')
+  t.match(replay.body.message, /discard/)
+  t.equal((await g.call('DELETE', `/v1/dead-letters/${dl.body.items[0].id as number}`, { auth: project.keys.write })).status, 204, 'but it can be discarded')
   const ok = await g.call('POST', `/v1/runs/${run.id}/log`, { auth: run.token, body: { batchId: 'after', metrics: [{ key: 'x', value: 1, step: 0 }] } })
   t.equal(ok.status, 202, 'the run still takes native batches')
 })
@@ -36,6 +52,8 @@ t.test('a bad length CRC makes the rest of that file unreadable, never the run',
   const more = await upload(g, run.id, run.token, RUN1_FILE, starts[8] as number, bad.subarray(starts[8]))
   t.same({ consumed: more.body.consumed, deadAt: more.body.deadAt, records: more.body.records }, { consumed: bad.length, deadAt: at, records: 0 })
   t.equal((await metrics(g, run.id, project.keys.read)).length, 4, 'the records before it')
+  const dl = await g.call('GET', `/v1/dead-letters?runId=${run.id}&sink=tfevents-ingest`, { auth: project.keys.read })
+  t.same(dl.body.items.map((d: any) => [d.idx, d.code]), [[at, 'TG_TFEVENTS_LENGTH_CRC']])
 })
 
 t.test('bad file names and offsets are 400 with the gateway error body', async (t) => {
@@ -98,14 +116,14 @@ t.test('a range left pending by a crash is committed once after a restart', asyn
   t.equal(r.body.consumed, mid)
   await g1.app.close()
   // As if the process died after the commit and before the table recorded it.
-  await writeFile(join(dataDir, 'tfevents-offsets', `${run.id}.json`), JSON.stringify({ [RUN1_FILE]: { consumed: 0, pending: mid } }))
+  await withStore(dataDir, async store => { await store.putIngestOffsets(run.id, RUN1_FILE, { consumed: 0, pending: mid }, Date.now()) })
   const g2 = await startGateway(t, { dataDir })
   const again = await upload(g2, run.id, run.token, RUN1_FILE, 0, run1)
   t.same({ status: again.status, consumed: again.body.consumed }, { status: 202, consumed: run1.length })
   t.equal((await metrics(g2, run.id, p.keys.read)).length, 15, 'every point once')
 })
 
-t.test('concurrent uploads of two files of one run both reach the offset table', async (t) => {
+t.test('concurrent uploads of two files of one run both reach the store\'s offsets', async (t) => {
   const dataDir = tempDir(t)
   const g1 = await startGateway(t, { dataDir })
   const p = await seedProject(g1, 'tables')
@@ -113,6 +131,27 @@ t.test('concurrent uploads of two files of one run both reach the offset table',
   const hp = await fixtureFile(HPARAMS_FILE)
   const [a, b] = await Promise.all([upload(g1, run.id, run.token, RUN1_FILE, 0, run1), upload(g1, run.id, run.token, HPARAMS_FILE, 0, hp)])
   t.same([a.status, b.status], [202, 202])
-  const table = JSON.parse(await readFile(join(dataDir, 'tfevents-offsets', `${run.id}.json`), 'utf8'))
-  t.same(table, { [RUN1_FILE]: { consumed: run1.length }, [HPARAMS_FILE]: { consumed: hp.length } })
+  await g1.app.close()
+  await withStore(dataDir, async store => {
+    t.same([await store.getIngestOffsets(run.id, RUN1_FILE), await store.getIngestOffsets(run.id, HPARAMS_FILE)], [{ consumed: run1.length }, { consumed: hp.length }])
+  })
+})
+
+t.test('offsets kept in the data folder by an older gateway move into the store', async (t) => {
+  const dataDir = tempDir(t)
+  const g1 = await startGateway(t, { dataDir })
+  const p = await seedProject(g1, 'upgrade')
+  const run = await p.run()
+  const mid = starts[7] as number
+  await upload(g1, run.id, run.token, RUN1_FILE, 0, run1.subarray(0, mid))
+  await g1.app.close()
+  // What the older gateway would have written instead of the store's row.
+  await withStore(dataDir, async store => { await store.putIngestOffsets(run.id, RUN1_FILE, { consumed: 0 }, Date.now()) })
+  await mkdir(join(dataDir, 'tfevents-offsets'))
+  await writeFile(join(dataDir, 'tfevents-offsets', `${run.id}.json`), JSON.stringify({ [RUN1_FILE]: { consumed: mid } }))
+  const g2 = await startGateway(t, { dataDir })
+  const rest = await upload(g2, run.id, run.token, RUN1_FILE, mid, run1.subarray(mid))
+  t.same({ status: rest.status, consumed: rest.body.consumed }, { status: 202, consumed: run1.length }, 'the tail resumes where it was')
+  t.equal((await metrics(g2, run.id, p.keys.read)).length, 15, 'every point once')
+  t.ok(g2.logs.some(l => l.includes('tfevents offsets moved')), 'logged')
 })
