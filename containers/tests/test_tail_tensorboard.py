@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import struct
 import tempfile
 import time
 import unittest
@@ -23,51 +22,7 @@ EXPECTED = os.path.join(os.path.dirname(REPO), "shared", "fixtures", "torch_logd
 RUN1 = "run1/events.out.tfevents.1795686765.vm.26673.0"
 HPARAMS = "run1/hparams/events.out.tfevents.1795686765.vm.26673.1"
 
-# ---- a minimal TFRecord / Event writer (stdlib only)
-
-_TABLE = []
-for _n in range(256):
-    _c = _n
-    for _ in range(8):
-        _c = (_c >> 1) ^ 0x82F63B78 if _c & 1 else _c >> 1
-    _TABLE.append(_c)
-
-
-def masked_crc32c(data: bytes) -> int:
-    crc = 0xFFFFFFFF
-    for b in data:
-        crc = _TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    crc ^= 0xFFFFFFFF
-    return ((((crc >> 15) | (crc << 17)) & 0xFFFFFFFF) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def _field(num: int, wire: int, payload: bytes) -> bytes:
-    return _varint((num << 3) | wire) + payload
-
-
-def scalar_event(wall_time: float, step: int, tag: str, value: float) -> bytes:
-    """Event{wall_time=1, step=2, summary=5{value=1{tag=1, simple_value=2}}}."""
-    tag_b = tag.encode("utf-8")
-    val = _field(1, 2, _varint(len(tag_b)) + tag_b) + _field(2, 5, struct.pack("<f", value))
-    summary = _field(1, 2, _varint(len(val)) + val)
-    return (_field(1, 1, struct.pack("<d", wall_time)) + _field(2, 0, _varint(step))
-            + _field(5, 2, _varint(len(summary)) + summary))
-
-
-def frame(payload: bytes) -> bytes:
-    length = struct.pack("<Q", len(payload))
-    return length + struct.pack("<I", masked_crc32c(length)) + payload + struct.pack("<I", masked_crc32c(payload))
-
+from .tfrecord_writer import frame, scalar_event
 
 REASON = real_gateway_reason()
 

@@ -70,7 +70,7 @@ export const JobSpecSchema = Type.Object({
   region: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$', description: 'AWS region; the gateway’s configured region when omitted.', examples: ['us-east-1'] })),
   metricDefinitions: Type.Optional(Type.Array(MetricDefinitionSpec, { maxItems: 40, description: 'SageMaker metric regexes; defaults match the trainer’s log lines (src/launch/metric-lines.ts).' })),
   environment: Type.Optional(Type.Record(Type.String({ pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$', maxLength: 512 }), Type.String({ maxLength: 512 }), {
-    description: 'Container environment. TRACKGATE_URL, TRACKGATE_RUN_ID and TRACKGATE_TOKEN are set by the gateway and reserved.'
+    description: 'Container environment. TRACKGATE_URL, TRACKGATE_RUN_ID and TRACKGATE_TOKEN are set by the gateway and reserved. The trainer runs under trackgate_run.py, which uploads the event files a SummaryWriter writes to TRACKGATE_TENSORBOARD_DIR (default /opt/ml/output/tensorboard, locally the job\'s output/tensorboard) or ./runs; set TRACKGATE_TAIL_TENSORBOARD=0 to turn that off.'
   })),
   tags: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.String({ maxLength: 256 }), { description: 'AWS tags (≤ 50 with ours).' })),
   experiment: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),

@@ -15,6 +15,8 @@ export interface JobLayout {
   outputDir: string
   outputDataDir: string
   checkpointDir: string
+  /** SageMaker's TensorBoardOutputConfig LocalPath default (/opt/ml/output/tensorboard), mapped. */
+  tensorboardDir: string
   spoolDir: string
   logPath: string
   /** Written by the wrapper shell when the trainer exits, so a restarted gateway learns the code. */
@@ -41,6 +43,7 @@ export function jobLayout (dataDir: string, jobId: string, spec: JobSpec): JobLa
     outputDir: join(dir, 'output'),
     outputDataDir: join(dir, 'output', 'data'),
     checkpointDir: join(dir, 'checkpoints'),
+    tensorboardDir: join(dir, 'output', 'tensorboard'),
     spoolDir: join(dir, 'spool'),
     logPath: join(dir, 'trainer.log'),
     exitPath: join(dir, 'exit-code'),
@@ -67,6 +70,7 @@ export function contractEnvironment (c: ContractInput, parent: NodeJS.ProcessEnv
   const env: Record<string, string> = {}
   for (const k of INHERITED) { const v = parent[k]; if (v !== undefined) env[k] = v }
   const hps: Record<string, unknown> = { ...c.spec.hyperparameters, model: c.spec.model, strategy: c.spec.strategy ?? 'single' }
+  env['TRACKGATE_TENSORBOARD_DIR'] = c.layout.tensorboardDir
   Object.assign(env, c.spec.environment)
   Object.assign(env, {
     SM_HPS: JSON.stringify(hps),
@@ -90,15 +94,30 @@ export function contractEnvironment (c: ContractInput, parent: NodeJS.ProcessEnv
   return env
 }
 
-/** The repository (or install) root holding containers/training: found by walking up from here (src/ or dist/src/). */
-export function defaultTrainer (): string[] {
+/** A file of the repository (or install) root's containers/: found by walking up from here (src/ or dist/src/). */
+function containersFile (...path: string[]): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   for (let i = 0; i < 6; i++) {
-    const script = join(dir, 'containers', 'training', 'simulate.py')
-    if (existsSync(script)) return ['python3', script]
+    const file = join(dir, 'containers', ...path)
+    if (existsSync(file)) return file
     dir = dirname(dir)
   }
-  return ['python3', 'containers/training/simulate.py']
+  return join('containers', ...path)
+}
+
+export function defaultTrainer (): string[] {
+  return ['python3', containersFile('training', 'simulate.py')]
+}
+
+/**
+ * The trainer under containers/client/trackgate_run.py, as the SageMaker image's entrypoint runs
+ * it: the event files a SummaryWriter writes to TRACKGATE_TENSORBOARD_DIR or ./runs reach the run
+ * with no code change. `TRACKGATE_TAIL_TENSORBOARD=0` in the job's environment turns it off.
+ */
+export function withTensorboardTail (argv: string[], spec: JobSpec): string[] {
+  if (spec.environment?.['TRACKGATE_TAIL_TENSORBOARD'] === '0') return argv
+  const python = /(^|\/)python[0-9.]*$/.test(argv[0] ?? '') ? argv[0] as string : 'python3'
+  return [python, containersFile('client', 'trackgate_run.py'), '--', ...argv]
 }
 
 /**

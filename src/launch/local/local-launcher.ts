@@ -5,7 +5,7 @@ import type { JobSpec } from '../job-spec.js'
 import type { JobProblem } from '../sagemaker/validate-job.js'
 import type { Job } from '../../store/job-store.js'
 import type { JobService, LaunchContext, Launcher } from '../launcher.js'
-import { contractEnvironment, defaultTrainer, gpuCount, jobLayout, localPath, trainerArgv } from './environment.js'
+import { contractEnvironment, defaultTrainer, gpuCount, jobLayout, localPath, trainerArgv, withTensorboardTail } from './environment.js'
 import { WRAPPER, isSameProcess, logTail, processStart, readExitCode, signalGroup } from './process.js'
 
 export interface LocalLauncherOptions {
@@ -19,7 +19,8 @@ export interface LocalLauncherOptions {
   watchMs?: number
 }
 
-const RESERVED_ENV = /^(TRACKGATE_|SM_)/
+/** Set by the gateway for the trainer; but a job may say where its SummaryWriter writes, or turn tailing off. */
+const RESERVED_ENV = /^(TRACKGATE_(?!TAIL_TENSORBOARD$|TENSORBOARD_DIR$)|SM_)/
 
 /**
  * The embedded backend (issue 6): the trainer as a detached subprocess with SageMaker's
@@ -63,7 +64,7 @@ export class LocalLauncher implements Launcher {
     rmSync(layout.exitPath, { force: true })
     const env = contractEnvironment({ spec, layout, gatewayUrl: ctx.gatewayUrl, runId: job.runId, token: ctx.token, gpus: this.gpus })
     env['TRACKGATE_EXIT_FILE'] = layout.exitPath
-    const argv = trainerArgv(this.trainer, spec, this.gpus)
+    const argv = withTensorboardTail(trainerArgv(this.trainer, spec, this.gpus), spec)
     const fd = openSync(layout.logPath, 'a')
     let child
     try {
