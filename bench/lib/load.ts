@@ -2,11 +2,13 @@ import autocannon from 'autocannon'
 
 /**
  * The load generator, run in its own process (sharing a process with the server under test
- * halves the server's rate). Posts 100-point batches with a unique batchId each to the runs given.
+ * halves the server's rate). Posts 100-point batches with a unique batchId each to the runs given;
+ * `mlflow: true` posts the same points as the stock MLflow client's `runs/log-batch` instead.
  */
-interface Args { url: string, auth: string, runIds: string[], connections: number, durationS: number, overallRate?: number, points: number }
+interface Args { url: string, auth: string, runIds: string[], connections: number, durationS: number, overallRate?: number, points: number, mlflow?: boolean }
 
 const args = JSON.parse(process.argv[2] as string) as Args
+const mlflowMetrics = Array.from({ length: args.points }, (_, i) => `{"key":"train/metric_${i % 20}","value":${(0.123456789 * (i + 1)).toFixed(9)},"timestamp":1795000000000,"step":STEP}`).join(',')
 const metrics = Array.from({ length: args.points }, (_, i) => `{"key":"train/metric_${i % 20}","value":${(0.123456789 * (i + 1)).toFixed(9)},"step":STEP,"timestamp":1795000000000}`).join(',')
 let n = 0
 const started = process.hrtime.bigint()
@@ -21,7 +23,9 @@ const result = await autocannon({
     setupRequest: (req: autocannon.Request) => {
       const i = n++
       const run = args.runIds[i % args.runIds.length] as string
-      return { ...req, path: `/v1/runs/${run}/log`, body: `{"batchId":"b-${i}","metrics":[${metrics.replaceAll('STEP', String(Math.floor(i / args.runIds.length)))}]}` }
+      const step = String(Math.floor(i / args.runIds.length))
+      if (args.mlflow === true) return { ...req, path: '/mlflow/api/2.0/mlflow/runs/log-batch', body: `{"run_id":"${run}","metrics":[${mlflowMetrics.replaceAll('STEP', step)}],"params":[],"tags":[]}` }
+      return { ...req, path: `/v1/runs/${run}/log`, body: `{"batchId":"b-${i}","metrics":[${metrics.replaceAll('STEP', step)}]}` }
     }
   }]
 })

@@ -12,3 +12,4 @@ export { DATA_CLASS_SCALAR, decodeEvent, SCALARS_PLUGIN, type DecodedEvent, type
 export { decodeHparamsPluginData, type DecodedHparams, type JsonValue } from './hparams-decoder.js'
 export { readEventFile, type EventFileContents } from './event-file-reader.js'
 export { isEventFile, listRuns, readScalars, type ScalarPoint } from './logdir-scalars.js'
+export { decodeSimpleScalars, type SimpleScalars } from './simple-scalars.js'

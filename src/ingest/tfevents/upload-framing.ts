@@ -10,7 +10,10 @@ export interface CorruptRecord {
   message: string
 }
 
-export interface FramedRecord { start: number, end: number, payload: Buffer }
+/** A record's file offsets [start, end), and where its payload lies in `bytes` (no copy, no view per record). */
+export interface FramedRecord { start: number, end: number, bytes: Buffer, from: number, to: number }
+
+export const payloadOf = (r: FramedRecord): Buffer => r.bytes.subarray(r.from, r.to)
 
 export interface FramedUpload {
   records: FramedRecord[]
@@ -50,7 +53,7 @@ export function frameUpload (buf: Buffer, base: number, maxRecord: number): Fram
     if (buf.readUInt32LE(stop) !== maskedCrc32c(buf, start, stop)) {
       corrupt.push({ offset: at, reason: 'data_crc', message: 'payload CRC mismatch; record skipped' })
     } else {
-      records.push({ start: at, end: at + length + OVERHEAD, payload: buf.subarray(start, stop) })
+      records.push({ start: at, end: at + length + OVERHEAD, bytes: buf, from: start, to: stop })
     }
     pos = stop + 4
   }

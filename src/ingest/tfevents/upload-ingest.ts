@@ -58,7 +58,16 @@ export async function ingestUpload (app: FastifyInstance, u: Upload): Promise<Up
     from = answer.consumed
     if (from < pending) return answer
   }
-  const to = await commitRange(app, u, prefix, from, framed.end, records, answer, framed.deadAt)
+  // An upload holds more points than one batch may (10,000 by default): commit batch after batch,
+  // so one 4 MB upload of add_scalar records is consumed in one round trip.
+  let to = from
+  for (;;) {
+    to = await commitRange(app, u, prefix, from, framed.end, records, answer, framed.deadAt)
+    if (to >= framed.end || to === from) break
+    const next = records.findIndex(r => r.start >= to)
+    records = next < 0 ? [] : records.slice(next)
+    from = to
+  }
   answer.corrupt.push(...corrupt(to))
   answer.corrupt.sort((a, b) => a.offset - b.offset)
   for (const c of answer.corrupt) {

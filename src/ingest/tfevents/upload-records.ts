@@ -3,7 +3,8 @@ import { decodeHparamsPluginData, type JsonValue } from '../../codecs/tfevents/h
 import { EventType } from '../../codecs/tfevents/proto-root.js'
 import { MAX_PARAMS_PER_BATCH, MAX_TAG_VALUE_LENGTH, MAX_TAGS_PER_BATCH, toWireValue, type WireMetricValue } from '../../domain/limits.js'
 import { MAX_PARAM_JSON_LENGTH, paramValueProblem, type ParamValue } from '../../domain/param-value.js'
-import type { CorruptRecord, FramedRecord } from './upload-framing.js'
+import { decodeSimpleScalars } from '../../codecs/tfevents/simple-scalars.js'
+import { payloadOf, type CorruptRecord, type FramedRecord } from './upload-framing.js'
 import { toKey } from './tfevents-keys.js'
 
 export const HPARAMS_PLUGIN = 'hparams'
@@ -37,17 +38,34 @@ export interface UploadContent {
  */
 export function uploadContent (records: FramedRecord[], prefix: string, end: number, maxMetrics: number): UploadContent {
   const out: UploadContent = { metrics: [], params: {}, tags: {}, records: 0, scalars: 0, corrupt: [], end }
+  const keys = new Map<string, string>()
+  const keyOf = (tag: string): string => {
+    let k = keys.get(tag)
+    if (k === undefined) { k = toKey(prefix + tag); keys.set(tag, k) }
+    return k
+  }
   for (const rec of records) {
+    const simple = decodeSimpleScalars(rec.bytes, rec.from, rec.to)
+    if (simple !== undefined) { // add_scalar's records: most of any file
+      if (out.records > 0 && out.metrics.length + simple.values.length > maxMetrics) { out.end = rec.start; return out }
+      const timestamp = Math.round(simple.wallTime * 1000)
+      for (let i = 0; i < simple.values.length; i++) {
+        out.metrics.push({ key: keyOf(simple.tags[i] as string), value: toWireValue(simple.values[i] as number), step: simple.step, timestamp })
+      }
+      out.scalars += simple.values.length
+      out.records++
+      continue
+    }
     const metrics: UploadContent['metrics'] = []
     const params: Record<string, ParamValue> = {}
     const tags: Record<string, string> = {}
     try {
-      const event = decodeEvent(rec.payload)
+      const event = decodeEvent(payloadOf(rec))
       const timestamp = Math.round(event.wallTime * 1000)
       for (const v of event.summary ?? []) {
         const value = scalarOf(v)
         if (value !== undefined) {
-          metrics.push({ key: toKey(prefix + v.tag), value: toWireValue(value), step: event.step, timestamp })
+          metrics.push({ key: keyOf(v.tag), value: toWireValue(value), step: event.step, timestamp })
         } else if (v.pluginName === HPARAMS_PLUGIN && v.pluginContent !== undefined) {
           const hp = decodeHparamsPluginData(v.pluginContent)
           if (v.tag === SESSION_START && hp.sessionStartInfo !== undefined) {
@@ -58,7 +76,7 @@ export function uploadContent (records: FramedRecord[], prefix: string, end: num
             tags[toKey(prefix + 'hparams/session_end')] = hp.sessionEndInfo.status
           }
         } else if (v.pluginName === TEXT_PLUGIN) {
-          const text = textOf(rec.payload, v.tag)
+          const text = textOf(payloadOf(rec), v.tag)
           if (text !== undefined) tags[toKey(prefix + 'text/' + v.tag)] = cut(text, MAX_TAG_VALUE_LENGTH)
         }
       }

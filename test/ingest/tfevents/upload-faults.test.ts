@@ -155,3 +155,14 @@ t.test('offsets kept in the data folder by an older gateway move into the store'
   t.equal((await metrics(g2, run.id, p.keys.read)).length, 15, 'every point once')
   t.ok(g2.logs.some(l => l.includes('tfevents offsets moved')), 'logged')
 })
+
+t.test('an upload with more points than one batch may hold is committed batch after batch, in one round trip', async (t) => {
+  const small = await startGateway(t, { config: { maxMetricsPerBatch: 4 } })
+  const p = await seedProject(small, 'batches')
+  const run = await p.run()
+  const r = await upload(small, run.id, run.token, RUN1_FILE, 0, run1)
+  t.same({ status: r.status, consumed: r.body.consumed, scalars: r.body.scalars }, { status: 202, consumed: run1.length, scalars: 15 })
+  t.equal((await metrics(small, run.id, p.keys.read)).length, 15, 'every point once')
+  const again = await upload(small, run.id, run.token, RUN1_FILE, 0, run1)
+  t.same({ consumed: again.body.consumed, duplicate: again.body.duplicate, scalars: again.body.scalars }, { consumed: run1.length, duplicate: true, scalars: 0 })
+})
