@@ -2,6 +2,7 @@ import type { EntryBody, LogEntry } from '../domain/log-entry.js'
 import type { RunStatus } from '../domain/run-status.js'
 import type { TerminalStatus } from '../domain/records.js'
 import type { ParamValue } from '../domain/param-value.js'
+import type { Lease, LeaseStore } from './lease-store.js'
 
 export type Role = 'admin' | 'write' | 'read'
 export type SinkState = 'healthy' | 'degraded' | 'paused'
@@ -145,8 +146,9 @@ export interface Store {
   listCursors (runId: string): Promise<Cursor[]>
   cursorsDue (now: number, limit: number): Promise<Cursor[]>
   cursorsForRuns (runIds: string[]): Promise<Cursor[]>
-  commitDelivery (c: { sink: string, runId: string, deliveredSeq: number, state: unknown, wakeAt: number | null, deadLetters: DeadLetterInput[], replayed: number[], now: number }): Promise<void>
-  recordFailure (sink: string, runId: string, u: FailureUpdate, now: number): Promise<void>
+  /** With `lease`, a leasing store commits only while that lease is held (else LeaseLostError). */
+  commitDelivery (c: { sink: string, runId: string, deliveredSeq: number, state: unknown, wakeAt: number | null, deadLetters: DeadLetterInput[], replayed: number[], now: number, lease?: Lease }): Promise<void>
+  recordFailure (sink: string, runId: string, u: FailureUpdate, now: number, lease?: Lease): Promise<void>
   resumeCursor (sink: string, runId: string, now: number): Promise<boolean>
 
   // ingest offsets (event-file uploads), kept with the run log so every replica sees them
@@ -170,6 +172,9 @@ export interface Store {
   replayDeadLetter (id: number, now: number): Promise<void>
   discardDeadLetter (id: number): Promise<void>
   replaysFor (sink: string, runId: string): Promise<DeadLetter[]>
+
+  /** Present on stores several replicas share (lease-store.ts); absent on the embedded one. */
+  readonly leases?: LeaseStore
 
   // health and capacity
   sinkStats (): Promise<SinkStats[]>
