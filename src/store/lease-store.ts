@@ -5,6 +5,7 @@
  * cursor move) is refused once another replica holds it, so a replica that was paused past its
  * lease and wakes up cannot move a cursor back or commit a delivery twice.
  *
+ * Expiry is judged by the store's own clock (the database's), which every replica shares.
  * Only stores that several processes share implement it (PostgreSQL). The embedded SQLite store
  * has one process by construction, so it has no leases and nothing waits on them.
  */
@@ -12,16 +13,17 @@ export interface Lease { name: string, owner: string, token: number, until: numb
 
 export interface LeaseStore {
   /** The lease when it is free, expired or already the owner's (then extended, same token); else null. */
-  acquireLease (name: string, owner: string, ttlMs: number, now: number): Promise<Lease | null>
+  acquireLease (name: string, owner: string, ttlMs: number): Promise<Lease | null>
   /** Extends a lease still held with this token; null when it was lost. */
-  renewLease (lease: Lease, ttlMs: number, now: number): Promise<Lease | null>
+  renewLease (lease: Lease, ttlMs: number): Promise<Lease | null>
   releaseLease (lease: Lease): Promise<void>
-  leasesHeld (owner: string, now: number): Promise<Lease[]>
+  leasesHeld (owner: string): Promise<Lease[]>
 }
 
 /** Thrown by a store's fenced write when the lease it was made under is no longer held. */
 export class LeaseLostError extends Error {
   readonly code = 'TG_LEASE_LOST'
+  override readonly name = 'LeaseLostError'
   constructor (readonly lease: Lease) {
     super(`lease ${lease.name} (token ${lease.token}) is no longer held by ${lease.owner}`)
   }

@@ -2,6 +2,8 @@ import type pg from 'pg'
 import type { Cursor, FailureUpdate, Store } from '../store.js'
 import { toCursor, type CursorRow } from '../sqlite/rows.js'
 import { named, withTransaction, type Db } from './pg-transaction.js'
+import { fence } from './pg-leases.js'
+import type { Lease } from '../lease-store.js'
 
 /** Cursors: one per (sink, run), moved in the transaction that records the sink's success. */
 
@@ -53,6 +55,7 @@ export async function cursorsForRuns (db: Db, runIds: string[]): Promise<Cursor[
 export async function commitDelivery (pool: pg.Pool, d: Parameters<Store['commitDelivery']>[0]): Promise<void> {
   await withTransaction(pool, async c => {
     await c.query('SET LOCAL synchronous_commit = off')
+    await fence(c, d.lease)
     await c.query(moveCursor(d.deliveredSeq, JSON.stringify(d.state ?? null), d.wakeAt, d.now, d.sink, d.runId))
     // One row at a time, as SQLite does: the same (seq, idx) twice in one call counts two attempts.
     for (const l of d.deadLetters) {
@@ -62,7 +65,12 @@ export async function commitDelivery (pool: pg.Pool, d: Parameters<Store['commit
   })
 }
 
-export async function recordFailure (db: Db, sink: string, runId: string, u: FailureUpdate, now: number): Promise<void> {
+export async function recordFailure (pool: pg.Pool, sink: string, runId: string, u: FailureUpdate, now: number, lease?: Lease): Promise<void> {
+  if (lease === undefined) { await failureUpdate(pool, sink, runId, u, now); return }
+  await withTransaction(pool, async c => { await fence(c, lease); await failureUpdate(c, sink, runId, u, now) })
+}
+
+async function failureUpdate (db: Db, sink: string, runId: string, u: FailureUpdate, now: number): Promise<void> {
   await db.query(`UPDATE sink_cursors SET attempts = $1, next_attempt_at = $2, status = $3, last_error_code = $4, last_error = $5, updated_at = $6
     WHERE sink = $7 AND run_id = $8`, [u.attempts, u.nextAttemptAt, u.status, u.code, u.message, now, sink, runId])
 }

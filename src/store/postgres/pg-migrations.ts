@@ -79,6 +79,17 @@ const CORE_MIGRATIONS: PgMigration[] = [
         UNIQUE (run_id, file)
       );
     `
+  },
+  {
+    // Leases (lease-store.ts): who works on a partition, job or tuning job, until when, under
+    // which fencing token. Tokens only grow, per name, across holders.
+    version: 2,
+    sql: `
+      CREATE TABLE leases (
+        name ${KEY} PRIMARY KEY, owner TEXT NOT NULL, token BIGINT NOT NULL, until BIGINT NOT NULL
+      );
+      CREATE INDEX leases_by_owner ON leases (owner);
+    `
   }
 ]
 

@@ -16,6 +16,8 @@ import * as dead from './pg-dead-letters.js'
 import * as projects from './pg-project-queries.js'
 import * as offsets from './pg-ingest-offsets.js'
 import { backlog, sinkStats } from './pg-delivery-stats.js'
+import { PgLeases } from './pg-leases.js'
+import type { Lease } from '../lease-store.js'
 
 /**
  * The shared store: PostgreSQL through a pool, for several replicas on one database. Every method
@@ -25,11 +27,13 @@ import { backlog, sinkStats } from './pg-delivery-stats.js'
  */
 export class PgStore implements Store {
   readonly pool: pg.Pool
+  readonly leases: PgLeases
   private readonly graceMs: number
   private closed = false
 
   constructor (opts: PgOptions) {
     this.pool = openPool(opts)
+    this.leases = new PgLeases(this.pool)
     this.graceMs = opts.tokenGraceMs
   }
 
@@ -77,7 +81,7 @@ export class PgStore implements Store {
   async cursorsDue (now: number, limit: number): Promise<Cursor[]> { return await delivery.cursorsDue(this.pool, now, limit) }
   async cursorsForRuns (runIds: string[]): Promise<Cursor[]> { return await delivery.cursorsForRuns(this.pool, runIds) }
   async commitDelivery (c: Parameters<Store['commitDelivery']>[0]): Promise<void> { await delivery.commitDelivery(this.pool, c) }
-  async recordFailure (sink: string, runId: string, u: FailureUpdate, now: number): Promise<void> { await delivery.recordFailure(this.pool, sink, runId, u, now) }
+  async recordFailure (sink: string, runId: string, u: FailureUpdate, now: number, lease?: Lease): Promise<void> { await delivery.recordFailure(this.pool, sink, runId, u, now, lease) }
   async resumeCursor (sink: string, runId: string, now: number): Promise<boolean> { return await delivery.resumeCursor(this.pool, sink, runId, now) }
 
   async getIngestOffsets (runId: string, file: string): Promise<IngestOffsets> { return await offsets.getIngestOffsets(this.pool, runId, file) }
