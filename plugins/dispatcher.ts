@@ -50,7 +50,9 @@ export default fp(async function dispatcherPlugin (app: FastifyInstance, opts: D
     scanIntervalMs: c.dispatchScanMs,
     lingerMs: c.dispatchLingerMs,
     log: app.log,
-    metrics
+    metrics,
+    replicaId: c.store.replicaId,
+    leaseTtlMs: c.store.leaseTtlMs
   })
   const backpressure = new Backpressure(app.store, { backlogHighWater: c.backlogHighWater, storeHighWaterBytes: c.storeHighWaterBytes })
   metrics.addCollector(() => collectSinkMetrics(app.store, dispatcher, [...sinks.keys()], c))

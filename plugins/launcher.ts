@@ -1,8 +1,5 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import type { JobStore } from '../src/store/job-store.js'
-import { SqliteJobStore } from '../src/store/sqlite/sqlite-job-store.js'
-import type { SqliteStore } from '../src/store/sqlite/sqlite-store.js'
 import { JobService } from '../src/launch/launcher.js'
 import { LocalLauncher } from '../src/launch/local/local-launcher.js'
 import { createSageMakerApi, type SageMakerApi, type SageMakerApiOptions } from '../src/launch/sagemaker/client.js'
@@ -10,18 +7,14 @@ import { SageMakerLauncher } from '../src/launch/sagemaker/launcher.js'
 import { SageMakerTracker } from '../src/launch/sagemaker/tracker.js'
 import { SageMakerTuningTracker } from '../src/launch/sagemaker/tuning-tracker.js'
 import { SageMakerTuningBackend } from '../src/launch/sagemaker/tuning-launcher.js'
-import { SqliteTuningStore } from '../src/store/sqlite/sqlite-tuning-store.js'
-import type { TuningStore } from '../src/store/tuning-store.js'
 import { TuningService } from '../src/tuning/tuning-service.js'
 import { LocalTuningBackend } from '../src/tuning/local-search.js'
 import type { WireMetricValue } from '../src/domain/limits.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    jobStore: JobStore
     jobService: JobService
     sagemakerTracker: SageMakerTracker
-    tuningStore: TuningStore
     tuningService: TuningService
     sagemakerTuningTracker: SageMakerTuningTracker
   }
@@ -56,7 +49,7 @@ function gatewayUrl (app: FastifyInstance): string {
 /** Jobs: store, service, the local and SageMaker launchers and the tracker. Closes before the store. */
 export default fp(async function launcherPlugin (app: FastifyInstance, opts: LauncherPluginOptions) {
   const c = app.config.launch
-  const jobStore = new SqliteJobStore((app.store as SqliteStore).db)
+  const jobStore = app.jobStore
   const service = new JobService({
     jobs: jobStore,
     store: app.store,
@@ -83,7 +76,7 @@ export default fp(async function launcherPlugin (app: FastifyInstance, opts: Lau
   service.launchers.set('sagemaker', sagemakerLauncher)
 
   // Hyperparameter tuning: trials are jobs of the service above.
-  const tuningStore = new SqliteTuningStore((app.store as SqliteStore).db)
+  const tuningStore = app.tuningStore
   const tuning = new TuningService({
     tunings: tuningStore,
     jobs: jobStore,
@@ -105,10 +98,8 @@ export default fp(async function launcherPlugin (app: FastifyInstance, opts: Lau
     api: api(3), service: tuning, jobs: sagemakerLauncher, tracker, tuningTracker, config: c, gatewayUrl: () => gatewayUrl(app), log: app.log
   }))
 
-  app.decorate('jobStore', jobStore as JobStore)
   app.decorate('jobService', service)
   app.decorate('sagemakerTracker', tracker)
-  app.decorate('tuningStore', tuningStore as TuningStore)
   app.decorate('tuningService', tuning)
   app.decorate('sagemakerTuningTracker', tuningTracker)
 

@@ -2,6 +2,7 @@ import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
 import { SinksEnvSchema, toSinksConfig, type SinksConfig } from './sinks-config.js'
 import { LaunchEnvSchema, toLaunchConfig, type LaunchConfig } from './launch-config.js'
+import { StoreEnvSchema, toStoreConfig, type StoreConfig } from './store-config.js'
 
 /**
  * Every setting the gateway reads, validated once at start. Names and defaults are documented in
@@ -28,6 +29,7 @@ export const ConfigSchema = Type.Object({
   TRACKGATE_DISPATCH_LINGER_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 200 }),
   TRACKGATE_SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, maximum: 600000, default: 10000 }),
   TRACKGATE_TB_FSYNC: Type.Boolean({ default: true }),
+  ...StoreEnvSchema,
   ...LaunchEnvSchema,
   ...SinksEnvSchema
 })
@@ -60,6 +62,8 @@ export interface Config {
   dispatchScanMs: number
   /** Launchers, tracker and the EventBridge webhook (launch-config.ts). */
   launch: LaunchConfig
+  /** SQLite or PostgreSQL, leases (store-config.ts). */
+  store: StoreConfig
 }
 
 export function toConfig (env: EnvConfig): Config {
@@ -87,6 +91,7 @@ export function toConfig (env: EnvConfig): Config {
     tensorboardFsync: env.TRACKGATE_TB_FSYNC,
     dispatchScanMs: 1000,
     launch: toLaunchConfig(env),
+    store: toStoreConfig(env),
     sinks: toSinksConfig(env)
   }
 }

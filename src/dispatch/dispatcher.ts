@@ -6,6 +6,8 @@ import type { MetricsRegistry } from '../observability/metrics-registry.js'
 import { classifyFailure, nextAttemptDelay, type RetryPolicy } from './retry-policy.js'
 import { deliverWithBisect } from './bisect.js'
 import { fromWireRecord, type WireRecord } from './wire-record.js'
+import { HeldLease } from './held-lease.js'
+import { LeaseLostError, partitionLease } from '../store/lease-store.js'
 
 /** The logger calls we make (pino's shape). */
 export interface EventLog {
@@ -30,6 +32,10 @@ export interface DispatcherOptions {
   log: EventLog
   metrics: MetricsRegistry
   now?: () => number
+  /** This replica's name in leases (stores several replicas share: store.leases). */
+  replicaId?: string
+  /** How long a partition lease lasts unless renewed, ms. */
+  leaseTtlMs?: number
 }
 
 class StoreCommitError extends Error {
@@ -170,7 +176,25 @@ export class Dispatcher {
     this.wakeups.set(runId, { at, timer })
   }
 
-  private async runPartition (sink: Sink, start: Cursor): Promise<void> {
+  /**
+   * On a store several replicas share, a partition is delivered under its lease: none when another
+   * replica holds it (it delivers), and the cursor is read again once held (the other replica may
+   * have moved it). On the embedded store the process owns every partition.
+   */
+  private async runPartition (sink: Sink, first: Cursor): Promise<void> {
+    const leases = this.o.store.leases
+    if (leases === undefined) { await this.deliverPartition(sink, first); return }
+    const held = await HeldLease.acquire(leases, partitionLease(sink.name, first.runId), this.o.replicaId ?? 'replica', this.o.leaseTtlMs ?? 15_000)
+    if (held === null) return
+    try {
+      const start = (await this.o.store.listCursors(first.runId)).find(c => c.sink === sink.name)
+      if (start !== undefined && start.status !== 'paused') await this.deliverPartition(sink, start, held)
+    } finally {
+      await held.release().catch(err => this.o.log.warn({ err, runId: first.runId, sink: sink.name }, 'could not release a partition lease; it expires'))
+    }
+  }
+
+  private async deliverPartition (sink: Sink, start: Cursor, held?: HeldLease): Promise<void> {
     const run = await this.o.store.getRun(start.runId)
     if (run === undefined) return
     const sinkRun: SinkRun = { id: run.id, projectId: run.projectId, name: run.name, experiment: run.experiment, tags: run.tags, createdAt: run.createdAt, jobName: run.jobName, parentRunId: run.parentRunId, group: run.group }
@@ -179,7 +203,7 @@ export class Dispatcher {
     // a new pass. (Querying every batch would cost a round trip per delivery for a rare event.)
     let checkReplays = true
     for (;;) {
-      if (this.stopping) return
+      if (this.stopping || held?.lost === true) return
       const replays = checkReplays ? await this.o.store.replaysFor(sink.name, run.id) : []
       checkReplays = false
       const { records, lastSeq } = await this.readBatch(run.id, cursor.deliveredSeq, sink.maxBatchRecords)
@@ -200,8 +224,14 @@ export class Dispatcher {
         deadLetters.push(...out.deadLetters)
         const wakeAt = out.result.wakeAt ?? null
         try {
-          await this.o.store.commitDelivery({ sink: sink.name, runId: run.id, deliveredSeq: lastSeq, state: out.result.state, wakeAt, deadLetters, replayed, now: this.now() })
+          await this.o.store.commitDelivery({ sink: sink.name, runId: run.id, deliveredSeq: lastSeq, state: out.result.state, wakeAt, deadLetters, replayed, now: this.now(), ...(held === undefined ? {} : { lease: held.current }) })
         } catch (err) {
+          if (err instanceof LeaseLostError) {
+            // Another replica took the partition over while this one stalled: it resends from the
+            // durable cursor, and the sink's own idempotency makes that harmless.
+            this.o.log.warn({ runId: run.id, sink: sink.name, token: err.lease.token }, 'partition lease lost during a delivery; another replica continues')
+            return
+          }
           // The sink has the records but we could not record it (disk full, say): not the sink's
           // fault. Retry later; the resend is harmless.
           throw new StoreCommitError(err)
@@ -217,7 +247,7 @@ export class Dispatcher {
         // A wake-up with nothing new is served once; what the sink asks next waits for its time.
         if (records.length === 0 && replays.length === 0) return
       } catch (err) {
-        await this.recordFailure(sink, cursor, err)
+        await this.recordFailure(sink, cursor, err, held)
         return
       }
     }
@@ -239,7 +269,7 @@ export class Dispatcher {
     return { records, lastSeq }
   }
 
-  private async recordFailure (sink: Sink, cursor: Cursor, err: unknown): Promise<void> {
+  private async recordFailure (sink: Sink, cursor: Cursor, err: unknown, held?: HeldLease): Promise<void> {
     const c = err instanceof StoreCommitError
       ? { action: 'retry' as const, code: err.code, message: err.message, retryAfterMs: undefined }
       : classifyFailure(err, this.abort.signal.aborted)
@@ -248,7 +278,12 @@ export class Dispatcher {
     const now = this.now()
     const status = c.action === 'pause' ? 'paused' : 'degraded'
     const nextAttemptAt = c.action === 'pause' ? 0 : now + nextAttemptDelay(this.o.policy, attempts, c.retryAfterMs)
-    await this.o.store.recordFailure(sink.name, cursor.runId, { attempts, nextAttemptAt, status, code: c.code, message: c.message }, now)
+    try {
+      await this.o.store.recordFailure(sink.name, cursor.runId, { attempts, nextAttemptAt, status, code: c.code, message: c.message }, now, held?.current)
+    } catch (e) {
+      if (e instanceof LeaseLostError) return // the new holder keeps its own retry state
+      throw e
+    }
     this.o.metrics.inc('trackgate_sink_send_failures_total', { sink: sink.name, code: c.code, permanent: String(c.action === 'pause') })
     if (status !== cursor.status) {
       this.o.log.warn({ runId: cursor.runId, sink: sink.name, state: status, code: c.code, error: c.message }, 'sink partition state changed')
