@@ -10,10 +10,12 @@ import shutil
 import socket
 import subprocess
 import threading
+import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import unittest
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -467,3 +469,23 @@ def larger_than(n: int, status: int = 413) -> Fault:
             return ("reply", status, {})
         return None
     return f
+
+
+class RealGatewayTestCase(unittest.TestCase):
+    """A test class sharing one real gateway (node) in a temporary data dir: ``cls.gw``, ``cls.tmp``."""
+
+    gw: "RealGateway"
+    tmp: str
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.tmp = tempfile.mkdtemp(prefix="tg-real-gw-")
+        data = os.path.join(cls.tmp, "data")
+        os.makedirs(data)
+        cls.gw = RealGateway(data)
+        cls.gw.start()
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.gw.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)

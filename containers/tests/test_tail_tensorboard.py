@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 import time
 import unittest
 from typing import Any, Dict, List
 
 from . import REPO
-from .harness import RealGateway, http, real_gateway_reason
+from .harness import RealGatewayTestCase, http, real_gateway_reason
 
 import trackgate_client as tc
 
@@ -38,23 +37,7 @@ def read_json(path: str) -> Any:
 
 
 @unittest.skipIf(REASON is not None, "real gateway unavailable: %s" % REASON)
-class TailTensorboardTests(unittest.TestCase):
-    gw: RealGateway
-    tmp: str
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        cls.tmp = tempfile.mkdtemp(prefix="tg-tail-test-")
-        data = os.path.join(cls.tmp, "data")
-        os.makedirs(data)
-        cls.gw = RealGateway(data)
-        cls.gw.start()
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        cls.gw.stop()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
-
+class TailTensorboardTests(RealGatewayTestCase):
     def setUp(self) -> None:
         self.run_id, self.token = self.gw.create_run()
         self.dir = tempfile.mkdtemp(dir=self.tmp)

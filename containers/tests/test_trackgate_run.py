@@ -14,7 +14,7 @@ import unittest
 from typing import Dict, List, Optional
 
 from . import CONTAINERS, HERE
-from .harness import RealGateway, real_gateway_reason
+from .harness import RealGatewayTestCase, real_gateway_reason
 
 RUN = os.path.join(CONTAINERS, "client", "trackgate_run.py")
 WRITER = os.path.join(HERE, "tfrecord_writer.py")
@@ -61,23 +61,7 @@ class WrapperWithoutGatewayTests(unittest.TestCase):
 
 
 @unittest.skipIf(REASON is not None, "real gateway unavailable: %s" % REASON)
-class WrapperWithGatewayTests(unittest.TestCase):
-    gw: RealGateway
-    tmp: str
-
-    @classmethod
-    def setUpClass(cls) -> None:
-        cls.tmp = tempfile.mkdtemp(prefix="tg-run-test-")
-        data = os.path.join(cls.tmp, "data")
-        os.makedirs(data)
-        cls.gw = RealGateway(data)
-        cls.gw.start()
-
-    @classmethod
-    def tearDownClass(cls) -> None:
-        cls.gw.stop()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
-
+class WrapperWithGatewayTests(RealGatewayTestCase):
     def run_wrapped(self, run_id: str, token: str, args: List[str], tb: Optional[str] = None) -> "subprocess.CompletedProcess[str]":
         work = tempfile.mkdtemp(dir=self.tmp)
         env = wrapper_env({"TRACKGATE_URL": self.gw.url, "TRACKGATE_RUN_ID": run_id, "TRACKGATE_TOKEN": token,
