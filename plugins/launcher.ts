@@ -1,5 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
+import { LeaseAdopter } from '../src/launch/lease-adopter.js'
+import { jobLease, tuningLease } from '../src/store/lease-store.js'
 import { JobService } from '../src/launch/launcher.js'
 import { LocalLauncher } from '../src/launch/local/local-launcher.js'
 import { createSageMakerApi, type SageMakerApi, type SageMakerApiOptions } from '../src/launch/sagemaker/client.js'
@@ -50,13 +52,19 @@ function gatewayUrl (app: FastifyInstance): string {
 export default fp(async function launcherPlugin (app: FastifyInstance, opts: LauncherPluginOptions) {
   const c = app.config.launch
   const jobStore = app.jobStore
+  // Replicas on one store share the jobs out by lease (lease-adopter.ts); alone, this one has them all.
+  const leases = app.store.leases
+  const adopter = leases === undefined ? undefined : new LeaseAdopter({ leases, owner: app.config.store.replicaId, ttlMs: app.config.store.leaseTtlMs, log: app.log })
+  const claimJob = adopter === undefined ? undefined : async (id: string) => await adopter.claim(jobLease(id))
+  const claimTuning = adopter === undefined ? undefined : async (id: string) => await adopter.claim(tuningLease(id))
   const service = new JobService({
     jobs: jobStore,
     store: app.store,
     notifyRun: runId => app.dispatcher.notify([runId]),
     gatewayUrl: () => gatewayUrl(app),
     log: app.log,
-    defaultBackend: app.config.launch.defaultBackend
+    defaultBackend: app.config.launch.defaultBackend,
+    ...(claimJob !== undefined && { claim: claimJob })
   })
   const sm = opts.launch?.sagemaker ?? {}
   const apis: SageMakerApi[] = []
@@ -66,7 +74,7 @@ export default fp(async function launcherPlugin (app: FastifyInstance, opts: Lau
     const a = opts.launch?.wrapSageMakerApi?.(raw) ?? raw
     return a
   }
-  const tracker = new SageMakerTracker({ api: api(1), service, jobs: jobStore, config: c, log: app.log })
+  const tracker = new SageMakerTracker({ api: api(1), service, jobs: jobStore, config: c, log: app.log, ...(claimJob !== undefined && { claim: claimJob }) })
   service.launchers.set('local', new LocalLauncher({
     dataDir: app.config.dataDir, trainer: c.localTrainer, stopGraceMs: c.localStopGraceMs, service, log: app.log, watchMs: opts.launch?.localWatchMs
   }))
@@ -85,18 +93,30 @@ export default fp(async function launcherPlugin (app: FastifyInstance, opts: Lau
     notifyRun: runId => app.dispatcher.notify([runId]),
     latestMetric: async (runId, key) => numberOf((await app.metricsView.latest(runId))[key]?.value),
     log: app.log,
-    defaultBackend: c.defaultBackend
+    defaultBackend: c.defaultBackend,
+    ...(claimTuning !== undefined && { claim: claimTuning })
   })
-  const tuningTracker = new SageMakerTuningTracker({ api: api(1), service: tuning, jobService: service, jobs: jobStore, trainingTracker: tracker, config: c, log: app.log })
+  const tuningTracker = new SageMakerTuningTracker({ api: api(1), service: tuning, jobService: service, jobs: jobStore, trainingTracker: tracker, config: c, log: app.log, ...(claimTuning !== undefined && { claim: claimTuning }) })
   tuning.backends.set('local', new LocalTuningBackend({
     service: tuning,
     curve: async (runId, key) => (await app.metricsView.history(runId, { key, limit: 100_000 })).items.flatMap(p => typeof p.value === 'number' ? [{ step: p.step, value: p.value }] : []),
     log: app.log,
     ...(opts.launch?.tuningIntervalMs !== undefined && { intervalMs: opts.launch.tuningIntervalMs })
   }))
-  tuning.backends.set('sagemaker', new SageMakerTuningBackend({
+  const sagemakerTuning = new SageMakerTuningBackend({
     api: api(3), service: tuning, jobs: sagemakerLauncher, tracker, tuningTracker, config: c, gatewayUrl: () => gatewayUrl(app), log: app.log
-  }))
+  })
+  tuning.backends.set('sagemaker', sagemakerTuning)
+  adopter?.add({
+    lease: jobLease,
+    active: async () => await jobStore.active('sagemaker'),
+    adopt: async job => { if (!tracker.isTracked(job.id)) await sagemakerLauncher.resume([job]) }
+  })
+  adopter?.add({
+    lease: tuningLease,
+    active: async () => (await tuningStore.active()).filter(t => t.backend === 'sagemaker'),
+    adopt: async t => { if (!tuningTracker.isTracked(t.id)) await sagemakerTuning.resume([t]) }
+  })
 
   app.decorate('jobService', service)
   app.decorate('sagemakerTracker', tracker)
@@ -108,10 +128,12 @@ export default fp(async function launcherPlugin (app: FastifyInstance, opts: Lau
     tuningTracker.start()
     await service.resume()
     await tuning.resume()
+    adopter?.start()
   })
   // Open SSE and log streams end before the server waits for its connections to close.
   app.addHook('preClose', async () => { service.emit('close') })
   app.addHook('onClose', async () => {
+    await adopter?.stop()
     await tuningTracker.stop()
     await tuning.close()
     await tracker.stop()

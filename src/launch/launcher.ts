@@ -79,6 +79,11 @@ export interface JobServiceOptions {
   log: FastifyBaseLogger
   /** Backend of a job that names none (TRACKGATE_DEFAULT_BACKEND; local, so a laptop needs no AWS). */
   defaultBackend: JobBackend
+  /**
+   * Replicas on one store: the new job's lease, taken before its launch so no other replica takes
+   * a create in flight for an orphan; SageMaker jobs are then resumed by the lease adopter, not at start.
+   */
+  claim?: (jobId: string) => Promise<boolean>
 }
 
 /**
@@ -136,6 +141,7 @@ export class JobService extends EventEmitter {
       await this.launching.get(job.id)
       return { job: await this.get(job.id), created: false }
     }
+    await this.o.claim?.(job.id)
     const token = newSecret('tgr')
     await this.createJobRun(job, spec, input.sinks, hashSecret(token), external ?? spec.name, input.trial)
     this.o.notifyRun(job.runId)
@@ -250,6 +256,7 @@ export class JobService extends EventEmitter {
   /** Re-attach every backend to its active jobs (gateway start). */
   async resume (): Promise<void> {
     for (const l of this.launchers.values()) {
+      if (this.o.claim !== undefined && l.backend === 'sagemaker') continue // the lease adopter's
       try {
         await l.resume(await this.o.jobs.active(l.backend))
       } catch (err) {

@@ -45,6 +45,8 @@ export interface TuningServiceOptions {
   latestMetric: (runId: string, key: string) => Promise<number | null>
   log: FastifyBaseLogger
   defaultBackend: JobBackend
+  /** Replicas on one store: the tuning job's lease (taken at create; a local search resumes only where it can be claimed). */
+  claim?: (tuningJobId: string) => Promise<boolean>
 }
 
 export type TuningEvent =
@@ -117,6 +119,7 @@ export class TuningService extends EventEmitter {
       }
       return { tuning, created }
     }
+    await this.o.claim?.(tuning.id)
     await this.o.store.createRun({
       id: tuning.runId,
       projectId: tuning.projectId,
@@ -251,9 +254,13 @@ export class TuningService extends EventEmitter {
 
   async resume (): Promise<void> {
     const active = await this.o.tunings.active()
+    const claim = this.o.claim
     for (const b of this.backends.values()) {
+      if (claim !== undefined && b.backend === 'sagemaker') continue // the lease adopter's
       try {
-        await b.resume(active.filter(t => t.backend === b.backend))
+        const mine = []
+        for (const t of active.filter(t => t.backend === b.backend)) if (claim === undefined || await claim(t.id)) mine.push(t)
+        await b.resume(mine)
       } catch (err) {
         this.o.log.error({ err, backend: b.backend }, 'resuming tuning jobs failed')
       }

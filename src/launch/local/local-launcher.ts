@@ -103,6 +103,9 @@ export class LocalLauncher implements Launcher {
   async resume (jobs: Job[]): Promise<void> {
     for (const job of jobs) {
       const layout = jobLayout(this.o.dataDir, job.id, job.spec as JobSpec)
+      // A replica sharing the store with others resumes only the trainers it started: their
+      // logs are under its data dir (another machine's pid means nothing here).
+      if (job.logPath !== null && job.logPath !== layout.logPath) continue
       if (job.pid === null) {
         await this.o.service.apply(job.id, { status: 'FAILED', endedAt: Date.now(), source: 'recovery', failureReason: 'the gateway stopped before the trainer started; launch the job again' })
       } else if (isSameProcess(job.pid, job.pidStart)) {

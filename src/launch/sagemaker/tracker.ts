@@ -17,6 +17,8 @@ export interface TrackerOptions {
   config: TrackerConfig
   log: FastifyBaseLogger
   random?: () => number
+  /** Replicas on one store: asked before each poll; false drops the job (another replica has its lease). */
+  claim?: (jobId: string) => Promise<boolean>
 }
 
 interface Tracked { jobId: string, name: string, nextAt: number, interval: number, busy: boolean }
@@ -92,6 +94,7 @@ export class SageMakerTracker {
   }
 
   get trackedCount (): number { return this.tracked.size }
+  isTracked (jobId: string): boolean { return this.tracked.has(jobId) }
 
   start (): void {
     const tickMs = Math.min(1000, Math.max(10, Math.floor(this.o.config.pollMinMs / 4)))
@@ -134,6 +137,7 @@ export class SageMakerTracker {
   private async poll (t: Tracked): Promise<void> {
     t.busy = true
     try {
+      if (this.o.claim !== undefined && !await this.o.claim(t.jobId)) { this.tracked.delete(t.jobId); return }
       this.stats.describes++
       const view = fromDescribeTrainingJob(await this.o.api.describeTrainingJob(t.name))
       const changed = await this.applyView(t.jobId, view, 'poll') === 'applied'

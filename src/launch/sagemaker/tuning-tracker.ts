@@ -20,6 +20,8 @@ export interface TuningTrackerOptions {
   trainingTracker: SageMakerTracker
   config: Pick<TrackerConfig, 'pollMinMs' | 'pollMaxMs'>
   log: FastifyBaseLogger
+  /** Replicas on one store: asked before each poll; false drops the tuning job (another replica has its lease). */
+  claim?: (tuningJobId: string) => Promise<boolean>
 }
 
 interface Tracked { id: string, nextAt: number, interval: number, busy: boolean }
@@ -53,6 +55,8 @@ export class SageMakerTuningTracker {
     this.tracked.set(t.id, { id: t.id, nextAt: Date.now() + delayMs, interval: this.o.config.pollMinMs, busy: false })
   }
 
+  isTracked (id: string): boolean { return this.tracked.has(id) }
+
   pollSoon (id: string): void {
     const t = this.tracked.get(id)
     if (t !== undefined) t.nextAt = Date.now()
@@ -70,6 +74,7 @@ export class SageMakerTuningTracker {
   private async poll (tr: Tracked): Promise<void> {
     tr.busy = true
     try {
+      if (this.o.claim !== undefined && !await this.o.claim(tr.id)) { this.tracked.delete(tr.id); return }
       const t = await this.o.service.get(tr.id)
       const changed = await this.sync(t)
       const after = await this.o.service.get(tr.id)
