@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { storeFailure } from '../src/store/store-errors.js'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { STATUS_CODES } from 'node:http'
 import { ErrorSchema } from '../src/routes/schemas/common.js'
@@ -40,12 +41,17 @@ export default fp(async function errorsPlugin (app: FastifyInstance) {
     let status = err.statusCode ?? 500
     let code = err.code ?? 'TG_INTERNAL'
     let message = err.message
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-      // The store stayed locked past its busy timeout: nothing was stored; a retry will do.
+    const failure = err.statusCode === undefined ? storeFailure(err) : undefined
+    if (failure === 'busy') {
+      // Locked past the busy timeout, or the database unreachable: nothing was stored; a retry will do.
       status = 503
       code = 'TG_STORE_BUSY'
       message = 'the store is busy; nothing was stored, retry shortly'
       reply.header('retry-after', '1')
+    } else if (failure === 'full') {
+      status = 507
+      code = 'TG_STORE_FULL'
+      message = 'the store is full; nothing was stored'
     } else if (err.validation !== undefined) {
       status = 400
       code = 'TG_VALIDATION'

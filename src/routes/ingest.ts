@@ -1,3 +1,4 @@
+import { storeFailure } from '../store/store-errors.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors, IdParams } from './schemas/common.js'
 import { LogAccepted, LogBodySchema } from './schemas/runs.js'
@@ -45,7 +46,7 @@ const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     try {
       result = await app.committer.submit(req)
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_FULL') {
+      if (storeFailure(err) === 'full') {
         app.metricsRegistry.inc('trackgate_ingest_rejected_total', { reason: 'store_full' })
         throw new StoreFull()
       }

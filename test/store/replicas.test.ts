@@ -67,3 +67,22 @@ if (db !== undefined) {
     t.same(remote.violations, [])
   })
 }
+
+if (db !== undefined) {
+  t.test('the database dropping every connection: callbacks get 202 or 503 with Retry-After, never a 500, and then flow again', async t => {
+    const url = await db.schemaUrl()
+    const g = await startGateway(t, { env: { TRACKGATE_DATABASE_URL: url, TRACKGATE_DEFAULT_SINKS: 'tensorboard' } })
+    const p = await seedProject(g)
+    const run = await p.run()
+    const statuses: number[] = []
+    for (let i = 0; i < 6; i++) {
+      await db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = \'trackgate\' AND pid <> pg_backend_pid()')
+      const r = await g.call('POST', `/v1/runs/${run.id}/log`, { auth: run.token, body: { batchId: `t${i}`, metrics: [{ key: 'loss', value: i, step: i }] } })
+      statuses.push(r.status)
+      if (r.status === 503) t.match(r, { body: { code: 'TG_STORE_BUSY' }, headers: { get: Function } })
+    }
+    t.ok(statuses.every(s => s === 202 || s === 503), `answers: ${statuses.join(', ')}`)
+    const after = await g.call('POST', `/v1/runs/${run.id}/log`, { auth: run.token, body: { batchId: 'after', metrics: [{ key: 'loss', value: 9, step: 9 }] } })
+    t.equal(after.status, 202, 'the pool reconnects')
+  })
+}

@@ -1,3 +1,4 @@
+import { storeFailure } from '../../store/store-errors.js'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
 /** MLflow's `ERROR_CODE_TO_HTTP_STATUS` (mlflow/exceptions.py) for the codes we answer with. */
@@ -51,9 +52,10 @@ function translate (err: FastifyError & { errorCode?: string }, request: Fastify
     return { status: err.statusCode, code: err.errorCode, message: err.message }
   }
   const code = err.code ?? ''
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_FULL' || code === 'TG_STORE_FULL' || code === 'TG_STORE_BUSY') {
+  const failure = storeFailure(err)
+  if (failure !== undefined) {
     // Nothing was stored: 503 + Retry-After makes the stock client retry (it retries 503, not 507).
-    reply.header('retry-after', code.endsWith('FULL') ? '30' : '1')
+    reply.header('retry-after', failure === 'full' ? '30' : '1')
     return { status: 503, code: 'TEMPORARILY_UNAVAILABLE', message: 'the gateway store is busy or full; nothing was stored, retry shortly' }
   }
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {

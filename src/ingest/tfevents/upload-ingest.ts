@@ -1,3 +1,4 @@
+import { storeFailure } from '../../store/store-errors.js'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { toAppendRequest } from '../validate-batch.js'
 import { describeParamValue } from '../../domain/param-value.js'
@@ -122,7 +123,7 @@ async function submit (app: FastifyInstance, req: Parameters<FastifyInstance['co
   try {
     return await app.committer.submit(req)
   } catch (err) {
-    if ((err as { code?: string }).code === 'SQLITE_FULL') throw new StoreFull()
+    if (storeFailure(err) === 'full') throw new StoreFull()
     throw err
   }
 }
