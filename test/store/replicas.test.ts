@@ -86,3 +86,14 @@ if (db !== undefined) {
     t.equal(after.status, 202, 'the pool reconnects')
   })
 }
+
+t.test('text the store keeps as text refuses NUL characters with a 400 on both APIs (PostgreSQL cannot hold them)', async t => {
+  const g = await startGateway(t)
+  const p = await seedProject(g)
+  const run = await p.run()
+  const bad = await g.call('POST', `/v1/runs/${run.id}/log`, { auth: run.token, body: { batchId: 'a\u0000b', metrics: [{ key: 'loss', value: 1, step: 0 }] } })
+  t.match(bad, { status: 400, body: { code: 'TG_VALIDATION' } })
+  t.match(await g.call('POST', '/v1/runs', { auth: p.keys.write, body: { name: 'x\u0000' } }), { status: 400 })
+  const ml = await g.call('POST', '/mlflow/api/2.0/mlflow/runs/create', { auth: p.keys.write, body: { experiment_id: '0', run_name: 'nul\u0000name' } })
+  t.match(ml, { status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: /NUL/ } })
+})

@@ -22,7 +22,10 @@ const scalar = (v: unknown): unknown => Array.isArray(v) ? v[0] : v
 export function optString (f: Fields, name: string): string | undefined {
   const v = scalar(f[name])
   if (v === undefined || v === null) return undefined
-  if (typeof v === 'string') return v
+  if (typeof v === 'string') {
+    if (v.includes('\0')) throw invalid(`Invalid value for parameter '${name}' supplied: it contains a NUL character`)
+    return v
+  }
   if (typeof v === 'number' || typeof v === 'boolean') return String(v) // older clients send numeric experiment ids
   throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${name}' supplied: expected a string`)
 }

@@ -3,6 +3,9 @@ import { ParamMap, ParamValueSchema, StringMap, Uuid, WireValue } from './common
 
 export const RunStatusSchema = Type.Union(['RUNNING', 'FINISHED', 'FAILED', 'KILLED'].map(s => Type.Literal(s)))
 export const TerminalStatusSchema = Type.Union(['FINISHED', 'FAILED', 'KILLED'].map(s => Type.Literal(s)))
+/** Text the store keeps as text: no NUL characters (PostgreSQL refuses them). */
+const NO_NUL = '^[^\\u0000]*$'
+
 export const SinkName = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$', description: 'A configured sink: tensorboard, mlflow, wandb' })
 
 export const RunSchema = Type.Object({
@@ -20,8 +23,8 @@ export const RunSchema = Type.Object({
 }, { $id: 'Run', title: 'Run' })
 
 export const CreateRunBodySchema = Type.Object({
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 250 })),
-  experiment: Type.Optional(Type.String({ minLength: 1, maxLength: 250 })),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 250, pattern: NO_NUL })),
+  experiment: Type.Optional(Type.String({ minLength: 1, maxLength: 250, pattern: NO_NUL })),
   tags: Type.Optional(StringMap(100, 'Run tags (mutable)')),
   params: Type.Optional(ParamMap(100, 'Run params, typed (immutable once set)')),
   sinks: Type.Optional(Type.Array(SinkName, { maxItems: 8, uniqueItems: true, description: 'Sinks to fan out to; default: the gateway\'s TRACKGATE_DEFAULT_SINKS' }))
@@ -55,7 +58,7 @@ export const MetricIn = Type.Object({
 }, { additionalProperties: false })
 
 export const LogBodySchema = Type.Object({
-  batchId: Type.String({ minLength: 1, maxLength: 128, description: 'Client-chosen id; a retried batch with the same id is stored once' }),
+  batchId: Type.String({ minLength: 1, maxLength: 128, pattern: NO_NUL, description: 'Client-chosen id; a retried batch with the same id is stored once' }),
   metrics: Type.Optional(Type.Array(MetricIn)),
   params: Type.Optional(Type.Record(Type.String(), ParamValueSchema, { description: 'Typed params (immutable once set; the same value again is fine)' })),
   tags: Type.Optional(Type.Record(Type.String(), Type.String()))

@@ -35,6 +35,9 @@ export function openPool (opts: PgOptions): pg.Pool {
   })
   // Without a listener, an idle client's error (the server restarted) would crash the process.
   pool.on('error', err => { opts.onPoolError?.(err) })
+  // The pool listens on idle clients only: one checked out (between the statements of a
+  // transaction) whose connection drops emits 'error' too; its query fails and the caller retries.
+  pool.on('connect', client => { client.on('error', err => { opts.onPoolError?.(err) }) })
   return pool
 }
 
