@@ -21,7 +21,12 @@ const withDb = (url: string, db: string): string => { const u = new URL(url); u.
 /** The same load spread over the replicas, one load process each; rates add up, the worst p99 is kept. */
 async function spread (urls: string[], key: string, runIds: string[], rate?: number): Promise<Load> {
   const loads = await Promise.all(urls.map(async url => await runNodeJson<Load>('bench/lib/load.ts', {
-    url, auth: key, runIds, connections: Math.max(1, Math.round(CONNECTIONS / urls.length)), points: POINTS, durationS: DURATION_S,
+    url,
+    auth: key,
+    runIds,
+    connections: Math.max(1, Math.round(CONNECTIONS / urls.length)),
+    points: POINTS,
+    durationS: DURATION_S,
     ...(rate !== undefined && { overallRate: Math.max(1, Math.round(rate / urls.length)) })
   })))
   return loads.reduce((a, l) => ({ rps: a.rps + l.rps, non2xx: a.non2xx + l.non2xx, errors: a.errors + l.errors, p50: Math.max(a.p50, l.p50), p99: Math.max(a.p99, l.p99) }))
@@ -80,8 +85,11 @@ export default async function replicasBench (): Promise<BenchRow[]> {
           // One at a time: the first migrates, the others find the schema.
           for (let i = 0; i < n; i++) {
             replicas.push(await startNode('src/server.ts', {
-              TRACKGATE_DATA_DIR: join(dir, `${db}-${i}`), TRACKGATE_ADMIN_KEY: ADMIN, LOG_LEVEL: 'warn',
-              TRACKGATE_DATABASE_URL: withDb(SERVER, db), TRACKGATE_REPLICA_ID: `bench-${i}`
+              TRACKGATE_DATA_DIR: join(dir, `${db}-${i}`),
+              TRACKGATE_ADMIN_KEY: ADMIN,
+              LOG_LEVEL: 'warn',
+              TRACKGATE_DATABASE_URL: withDb(SERVER, db),
+              TRACKGATE_REPLICA_ID: `bench-${i}`
             }))
           }
           await measure(`PostgreSQL, ${n} replica${n > 1 ? 's' : ''}`, replicas, rows)
