@@ -1,3 +1,4 @@
+import { KeyedLock } from '../util/keyed-lock.js'
 import { jobRunParams } from './job-params.js'
 import { EventEmitter } from 'node:events'
 import createError from '@fastify/error'
@@ -94,7 +95,7 @@ export class JobService extends EventEmitter {
   readonly launchers = new Map<JobBackend, Launcher>()
   private readonly o: JobServiceOptions
   private readonly launching = new Map<string, Promise<void>>()
-  private readonly locks = new Map<string, Promise<unknown>>()
+  private readonly locks = new KeyedLock()
 
   constructor (o: JobServiceOptions) {
     super()
@@ -220,12 +221,7 @@ export class JobService extends EventEmitter {
    * events cannot revive it); reaching a terminal status finishes the run once.
    */
   async apply (jobId: string, update: JobUpdate): Promise<Job> {
-    const prev = this.locks.get(jobId) ?? Promise.resolve()
-    const next = prev.then(async () => await this.applyNow(jobId, update), async () => await this.applyNow(jobId, update))
-    const settled = next.catch(() => {})
-    this.locks.set(jobId, settled)
-    settled.then(() => { if (this.locks.get(jobId) === settled) this.locks.delete(jobId) }, () => {})
-    return await next
+    return await this.locks.run(jobId, async () => await this.applyNow(jobId, update))
   }
 
   private async applyNow (jobId: string, update: JobUpdate): Promise<Job> {

@@ -1,3 +1,4 @@
+import { KeyedLock } from '../util/keyed-lock.js'
 import { EventEmitter } from 'node:events'
 import createError from '@fastify/error'
 import type { FastifyBaseLogger } from 'fastify'
@@ -66,7 +67,7 @@ const TERMINAL_RUN: Record<'COMPLETED' | 'FAILED' | 'STOPPED', TerminalStatus> =
 export class TuningService extends EventEmitter {
   readonly backends = new Map<JobBackend, TuningBackend>()
   readonly o: TuningServiceOptions
-  private readonly locks = new Map<string, Promise<unknown>>()
+  private readonly locks = new KeyedLock()
 
   constructor (o: TuningServiceOptions) {
     super()
@@ -272,12 +273,7 @@ export class TuningService extends EventEmitter {
   }
 
   private async serial<T> (id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(id) ?? Promise.resolve()
-    const next = prev.then(fn, fn)
-    const settled = next.catch(() => {})
-    this.locks.set(id, settled)
-    settled.then(() => { if (this.locks.get(id) === settled) this.locks.delete(id) }, () => {})
-    return await next
+    return await this.locks.run(id, fn)
   }
 }
 

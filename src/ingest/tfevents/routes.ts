@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { errors, IdParams } from '../../routes/schemas/common.js'
 import { Backpressure, BadRequest, ShuttingDown, TfeventsMediaType } from '../../errors.js'
-import { KeyedLock } from './file-lock.js'
+import { KeyedLock } from '../../util/keyed-lock.js'
 import { importOffsetFiles } from './import-offset-files.js'
 import { fileProblem } from './tfevents-keys.js'
 import { ingestUpload } from './upload-ingest.js'
@@ -36,6 +36,9 @@ const Accepted = Type.Object({
 const tfeventsIngestRoutes: FastifyPluginAsyncTypebox = async (app) => {
   let closing = false
   app.addHook('preClose', async () => { closing = true })
+  // Two uploads of one file must not both start at one offset. Across replicas, the batch-id
+  // dedupe and the offsets' pending range keep a retried range single; overlapping uploads of one
+  // file (one container uploads it, in order) stay on one replica behind a sticky load balancer.
   const lock = new KeyedLock()
   await importOffsetFiles(app.config.dataDir, app.store, app.log)
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: app.config.maxBodyBytes }, (_req, body, done) => { done(null, body) })

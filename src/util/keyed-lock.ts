@@ -1,8 +1,7 @@
 /**
- * Runs `fn` alone for one key (a run's event file): two uploads of one file must not both start
- * at one offset. In-process only; across replicas, the run log's batch-id dedupe and the offsets'
- * pending range keep a retried range single, and a load balancer's session stickiness (one
- * container uploads one file, in order) keeps overlapping uploads on one replica.
+ * Runs async work one at a time per key, in call order (a job's status changes, a tuning job's
+ * steps, the uploads of one event file); different keys run concurrently. A failure does not
+ * block the next caller. In-process only.
  */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<unknown>>()
