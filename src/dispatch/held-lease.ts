@@ -10,12 +10,12 @@ export class HeldLease {
   private renewing: Promise<void> | undefined
   lost = false
 
-  private constructor (private readonly leases: LeaseStore, public current: Lease, private readonly ttlMs: number, onLost: () => void) {
+  private constructor (private readonly leases: LeaseStore, public current: Lease, private readonly ttlMs: number) {
     this.timer = setInterval(() => {
       if (this.renewing !== undefined) return
       this.renewing = this.leases.renewLease(this.current, this.ttlMs)
         .then(l => {
-          if (l === null) { this.lost = true; this.stopRenewing(); onLost() } else this.current = l
+          if (l === null) { this.lost = true; this.stopRenewing() } else this.current = l
         })
         .catch(() => {}) // the store is unreachable: try again next tick; the lease may expire meanwhile
         .finally(() => { this.renewing = undefined })
@@ -24,9 +24,9 @@ export class HeldLease {
   }
 
   /** The lease if free (or ours), else null: another replica holds it. */
-  static async acquire (leases: LeaseStore, name: string, owner: string, ttlMs: number, onLost: () => void = () => {}): Promise<HeldLease | null> {
+  static async acquire (leases: LeaseStore, name: string, owner: string, ttlMs: number): Promise<HeldLease | null> {
     const l = await leases.acquireLease(name, owner, ttlMs)
-    return l === null ? null : new HeldLease(leases, l, ttlMs, onLost)
+    return l === null ? null : new HeldLease(leases, l, ttlMs)
   }
 
   async release (): Promise<void> {
