@@ -31,7 +31,7 @@ export interface DispatcherPluginOptions {
 /** The fan-out: sinks, dispatcher, group commit and back-pressure. Stops before the store closes. */
 export default fp(async function dispatcherPlugin (app: FastifyInstance, opts: DispatcherPluginOptions) {
   const c = app.config
-  const configured = configuredSinks(c, app.store, opts.extraSinks, runId => {
+  const configured = configuredSinks(c, app.targetVault, opts.extraSinks, runId => {
     app.log.warn({ runId }, 'W&B asked to stop this run')
     app.store.mergeRunTags(runId, { [WANDB_STOP_TAG]: 'true' }).catch(err => app.log.error({ err, runId }, 'could not tag the run'))
   })

@@ -37,7 +37,7 @@ const targetRoutes: FastifyPluginAsyncTypebox = async (app) => {
       throw new BadRequest(`${sink} target${first?.path ?? ''} ${first?.message ?? 'is invalid'}`)
     }
     const now = Date.now()
-    await app.store.putSinkTarget(id, sink, request.body as Record<string, unknown>, now)
+    await app.targetVault.put(id, sink, request.body as Record<string, unknown>, now)
     app.sinkTargets.forgetTarget(id, sink)
     request.log.info({ projectId: id, sink }, 'sink target set')
     return { sink, config: publicTarget(request.body as Record<string, unknown>), updatedAt: new Date(now).toISOString() }
@@ -53,7 +53,7 @@ const targetRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request) => {
     await assertManagesProject(app, request, request.params.id)
-    const rows = await app.store.listSinkTargets(request.params.id)
+    const rows = await app.targetVault.list(request.params.id)
     return rows.map(r => ({ sink: r.sink, config: publicTarget(r.config), updatedAt: new Date(r.updatedAt).toISOString() }))
   })
 
@@ -63,7 +63,7 @@ const targetRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { id, sink } = request.params
     await assertManagesProject(app, request, id)
-    if (!await app.store.deleteSinkTarget(id, sink)) throw new NotFound(`${sink} target of project ${id}`)
+    if (!await app.targetVault.delete(id, sink)) throw new NotFound(`${sink} target of project ${id}`)
     app.sinkTargets.forgetTarget(id, sink)
     request.log.info({ projectId: id, sink }, 'sink target removed')
     return await reply.code(204).send(null)

@@ -1,5 +1,4 @@
 import type { Config } from '../config/config.js'
-import type { Store } from '../store/store.js'
 import type { Sink } from './sink.js'
 import { createTensorboardSink } from './tensorboard/tensorboard-sink.js'
 import { createMlflowSink } from './mlflow/index.js'
@@ -13,12 +12,15 @@ const TARGET_CACHE_MS = 2000
  * A project's own target wins over the gateway-wide one. Looked up per delivery, so it is cached
  * briefly; `forget` drops a project's entry when the API changes it.
  */
-function targetResolver<T> (store: Store, sink: string, global: T | undefined, complete: (raw: Record<string, unknown>) => T): TargetResolver<T> & { forget: (projectId: string) => void } {
+/** Where a project's own targets are read (the vault: they are sealed at rest). */
+export interface TargetSource { get: (projectId: string, sink: string) => Promise<Record<string, unknown> | undefined> }
+
+function targetResolver<T> (targets: TargetSource, sink: string, global: T | undefined, complete: (raw: Record<string, unknown>) => T): TargetResolver<T> & { forget: (projectId: string) => void } {
   const cache = new Map<string, { at: number, value: T | undefined }>()
   const resolve = async (projectId: string): Promise<T | undefined> => {
     const hit = cache.get(projectId)
     if (hit !== undefined && Date.now() - hit.at < TARGET_CACHE_MS) return hit.value
-    const own = await store.getSinkTarget(projectId, sink)
+    const own = await targets.get(projectId, sink)
     const value = own === undefined ? global : complete(own)
     if (cache.size > 10000) cache.clear()
     cache.set(projectId, { at: Date.now(), value })
@@ -38,9 +40,9 @@ export interface ConfiguredSinks {
 /** W&B's "stop" button: the run is tagged so clients (and the job tracker) can see and act on it. */
 export const WANDB_STOP_TAG = 'trackgate.wandb_stop_requested'
 
-export function configuredSinks (c: Config, store: Store, extra: Sink[] = [], onWandbStop: (runId: string) => void = () => {}): ConfiguredSinks {
-  const mlflowTarget = targetResolver<MlflowTarget>(store, 'mlflow', c.sinks.mlflow, raw => raw as MlflowTarget)
-  const wandbTarget = targetResolver<WandbTarget>(store, 'wandb', c.sinks.wandb, raw => ({ baseUrl: c.sinks.wandbDefaultBaseUrl, ...raw }) as WandbTarget)
+export function configuredSinks (c: Config, targets: TargetSource, extra: Sink[] = [], onWandbStop: (runId: string) => void = () => {}): ConfiguredSinks {
+  const mlflowTarget = targetResolver<MlflowTarget>(targets, 'mlflow', c.sinks.mlflow, raw => raw as MlflowTarget)
+  const wandbTarget = targetResolver<WandbTarget>(targets, 'wandb', c.sinks.wandb, raw => ({ baseUrl: c.sinks.wandbDefaultBaseUrl, ...raw }) as WandbTarget)
   const routed: RoutedSink[] = [
     createRoutedSink('mlflow', 5000, mlflowTarget, t => createMlflowSink({ ...t, requestTimeoutMs: c.sinks.mlflowTimeoutMs })),
     createRoutedSink('wandb', 5000, wandbTarget, t => createWandbSink({ ...t, baseUrl: t.baseUrl ?? c.sinks.wandbDefaultBaseUrl, rowIdleMs: c.sinks.wandbRowIdleMs, onStopRequested: onWandbStop }))

@@ -165,6 +165,8 @@ export interface Store {
   putSinkTarget (projectId: string, sink: string, config: Record<string, unknown>, now: number): Promise<void>
   deleteSinkTarget (projectId: string, sink: string): Promise<boolean>
   listSinkTargets (projectId: string): Promise<Array<{ sink: string, config: Record<string, unknown>, updatedAt: number }>>
+  /** Every project's targets (sealing them at start, key rotation). */
+  listAllSinkTargets (): Promise<Array<{ projectId: string, sink: string, config: Record<string, unknown>, updatedAt: number }>>
 
   // dead letters
   listDeadLetters (projectId: string, f: { runId?: string, sink?: string, limit: number, afterId?: number }): Promise<DeadLetter[]>

@@ -50,3 +50,8 @@ export async function listSinkTargets (db: Db, projectId: string): Promise<Array
   const rows = (await db.query<{ sink: string, config: string, updated_at: number }>('SELECT sink, config, updated_at FROM sink_targets WHERE project_id = $1 ORDER BY sink', [projectId])).rows
   return rows.map(r => ({ sink: r.sink, config: JSON.parse(r.config) as Record<string, unknown>, updatedAt: r.updated_at }))
 }
+
+export async function listAllSinkTargets (db: Db): Promise<Array<{ projectId: string, sink: string, config: Record<string, unknown>, updatedAt: number }>> {
+  const rows = (await db.query<{ project_id: string, sink: string, config: string, updated_at: number }>('SELECT project_id, sink, config, updated_at FROM sink_targets ORDER BY project_id, sink')).rows
+  return rows.map(r => ({ projectId: r.project_id, sink: r.sink, config: JSON.parse(r.config) as Record<string, unknown>, updatedAt: r.updated_at }))
+}

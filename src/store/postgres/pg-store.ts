@@ -92,6 +92,7 @@ export class PgStore implements Store {
   async putSinkTarget (projectId: string, sink: string, config: Record<string, unknown>, now: number): Promise<void> { await projects.putSinkTarget(this.pool, projectId, sink, config, now) }
   async deleteSinkTarget (projectId: string, sink: string): Promise<boolean> { return await projects.deleteSinkTarget(this.pool, projectId, sink) }
   async listSinkTargets (projectId: string): Promise<Array<{ sink: string, config: Record<string, unknown>, updatedAt: number }>> { return await projects.listSinkTargets(this.pool, projectId) }
+  async listAllSinkTargets (): Promise<Array<{ projectId: string, sink: string, config: Record<string, unknown>, updatedAt: number }>> { return await projects.listAllSinkTargets(this.pool) }
 
   async listDeadLetters (projectId: string, f: { runId?: string, sink?: string, limit: number, afterId?: number }): Promise<DeadLetter[]> { return await dead.listDeadLetters(this.pool, projectId, f) }
   async getDeadLetter (id: number): Promise<DeadLetter | undefined> { return await dead.getDeadLetter(this.pool, id) }

@@ -17,6 +17,8 @@ export function openDatabase (opts: SqliteOptions): Database.Database {
   db.pragma('journal_mode = WAL')
   db.pragma(`synchronous = ${opts.synchronous}`)
   db.pragma('foreign_keys = ON')
+  // Deleted and overwritten content is zeroed, not left in free pages (sealed-over clear secrets).
+  db.pragma('secure_delete = ON')
   db.pragma('busy_timeout = 5000')
   // Checkpoints run on a worker thread (checkpointer.ts); this connection never stalls on one.
   // Without that worker (an in-memory database), SQLite's own automatic checkpoint stays on.

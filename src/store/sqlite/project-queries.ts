@@ -30,3 +30,8 @@ export function listSinkTargets (stmt: Stmt, projectId: string): Array<{ sink: s
   const rows = stmt('SELECT sink, config, updated_at FROM sink_targets WHERE project_id = ? ORDER BY sink').all(projectId) as Array<{ sink: string, config: string, updated_at: number }>
   return rows.map(r => ({ sink: r.sink, config: JSON.parse(r.config) as Record<string, unknown>, updatedAt: r.updated_at }))
 }
+
+export function listAllSinkTargets (stmt: Stmt): Array<{ projectId: string, sink: string, config: Record<string, unknown>, updatedAt: number }> {
+  const rows = stmt('SELECT project_id, sink, config, updated_at FROM sink_targets ORDER BY project_id, sink').all() as Array<{ project_id: string, sink: string, config: string, updated_at: number }>
+  return rows.map(r => ({ projectId: r.project_id, sink: r.sink, config: JSON.parse(r.config) as Record<string, unknown>, updatedAt: r.updated_at }))
+}

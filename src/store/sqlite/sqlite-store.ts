@@ -12,7 +12,7 @@ import { Checkpointer } from './checkpointer.js'
 import { statementCache, type Stmt } from './statement-cache.js'
 import { RecentEntries } from './recent-entries.js'
 import { backlog, sinkStats } from './delivery-stats.js'
-import { deleteSinkTarget, getSinkTarget, listApiKeys, listSinkTargets, putSinkTarget, revokeApiKey } from './project-queries.js'
+import { deleteSinkTarget, getSinkTarget, listAllSinkTargets, listApiKeys, listSinkTargets, putSinkTarget, revokeApiKey } from './project-queries.js'
 import { addIngestDeadLetter, getIngestOffsets, putIngestOffsets } from './ingest-offsets.js'
 import { statSync } from 'node:fs'
 
@@ -240,6 +240,7 @@ export class SqliteStore implements Store {
   async putSinkTarget (projectId: string, sink: string, config: Record<string, unknown>, now: number): Promise<void> { putSinkTarget(this.stmt, projectId, sink, config, now) }
   async deleteSinkTarget (projectId: string, sink: string): Promise<boolean> { return deleteSinkTarget(this.stmt, projectId, sink) }
   async listSinkTargets (projectId: string): Promise<Array<{ sink: string, config: Record<string, unknown>, updatedAt: number }>> { return listSinkTargets(this.stmt, projectId) }
+  async listAllSinkTargets (): Promise<Array<{ projectId: string, sink: string, config: Record<string, unknown>, updatedAt: number }>> { return listAllSinkTargets(this.stmt) }
 
   async listDeadLetters (projectId: string, f: { runId?: string, sink?: string, limit: number, afterId?: number }): Promise<DeadLetter[]> {
     const rows = this.stmt(`SELECT d.*, r.project_id FROM dead_letters d JOIN runs r ON r.id = d.run_id
