@@ -278,9 +278,7 @@ export class SqliteStore implements Store {
     return sinkStats(this.stmt)
   }
 
-  async backlog (): Promise<{ entries: number, partitions: number, oldestUndeliveredAt: number | null }> {
-    return backlog(this.stmt)
-  }
+  async backlog (): Promise<{ entries: number, partitions: number, oldestUndeliveredAt: number | null }> { return backlog(this.stmt) }
 
   async sizeBytes (): Promise<number> {
     const pages = this.db.pragma('page_count', { simple: true }) as number
@@ -290,9 +288,7 @@ export class SqliteStore implements Store {
     return pages * size + wal
   }
 
-  async ping (): Promise<void> {
-    this.stmt('SELECT 1').get()
-  }
+  async ping (): Promise<void> { this.stmt('SELECT 1').get() }
 
   async close (): Promise<void> {
     await this.checkpointer?.close()
