@@ -1,3 +1,4 @@
+import { refuseWhenBehind } from '../ingest/refuse-when-behind.js'
 import { storeFailure } from '../store/store-errors.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors, IdParams } from './schemas/common.js'
@@ -29,12 +30,7 @@ const ingestRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     if (closing) throw new ShuttingDown()
     const run = request.scopedRun ?? await app.visibleRun(request, request.params.id)
-    const pressure = app.backpressure.current()
-    if (pressure.over) {
-      app.metricsRegistry.inc('trackgate_ingest_rejected_total', { reason: 'backpressure' })
-      reply.header('retry-after', String(pressure.retryAfterS))
-      throw new Backpressure(pressure.reason, pressure.retryAfterS)
-    }
+    refuseWhenBehind(app, p => { reply.header('retry-after', String(p.retryAfterS)); return new Backpressure(p.reason, p.retryAfterS) })
     let req
     try {
       req = toAppendRequest(run.id, request.body, Date.now(), app.config.maxMetricsPerBatch)

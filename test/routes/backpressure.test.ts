@@ -32,6 +32,13 @@ t.test('over the backlog high-water mark ingest answers 429 with Retry-After, an
     await g.app.backpressure.measure()
   }
   t.ok(refused > 0, 'some requests were refused')
+  // The other ingest routes share the gate, each with its own refusal.
+  const tf = await g.call('POST', `/v1/runs/${run.id}/tfevents?file=events.out.tfevents.1&offset=0`, { auth: run.token, raw: '', headers: { 'content-type': 'application/octet-stream' } })
+  t.match({ status: tf.status, code: tf.body.code }, { status: 429, code: 'TG_BACKPRESSURE' }, 'event-file uploads too')
+  t.match(tf.headers.get('retry-after'), /^\d+$/)
+  const ml = await g.call('POST', '/mlflow/api/2.0/mlflow/runs/log-batch', { auth: p.keys.write, body: { run_id: run.id, metrics: [{ key: 'x', value: 1, timestamp: 1, step: 999 }] } })
+  t.match({ status: ml.status, code: ml.body.error_code }, { status: 429, code: 'REQUEST_LIMIT_EXCEEDED' }, 'MLflow writes too, in MLflow\'s shape')
+  t.match(ml.headers.get('retry-after'), /^\d+$/)
   t.ok(acked.length >= 5, 'requests below the mark were accepted')
   const metrics = await g.call('GET', '/metrics')
   t.match(metrics.body, /trackgate_ingest_rejected_total\{reason="backpressure"\} \d+/)

@@ -1,3 +1,4 @@
+import { refuseWhenBehind } from '../../ingest/refuse-when-behind.js'
 import { createHash } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { batchBody, type IncomingMetric } from '../../domain/log-entry.js'
@@ -56,13 +57,7 @@ export async function appendWrites (app: FastifyInstance, run: Run, rpc: string,
     const stored = nParams === 0 ? {} : await app.store.getParams(run.id)
     if (Object.entries(w.params).every(([k, v]) => stored[k] !== undefined && sameParamValue(stored[k], v))) return
   }
-  const pressure = app.backpressure.current()
-  if (pressure.over) {
-    app.metricsRegistry.inc('trackgate_ingest_rejected_total', { reason: 'backpressure' })
-    const err = new MlflowError('REQUEST_LIMIT_EXCEEDED', `the gateway is behind (${pressure.reason}); retry after ${pressure.retryAfterS} s`)
-    err.retryAfterS = pressure.retryAfterS
-    throw err
-  }
+  refuseWhenBehind(app, p => Object.assign(new MlflowError('REQUEST_LIMIT_EXCEEDED', `the gateway is behind (${p.reason}); retry after ${p.retryAfterS} s`), { retryAfterS: p.retryAfterS }))
   const now = Date.now()
   const req: AppendRequest = {
     runId: run.id,

@@ -4,6 +4,7 @@ import { errors, IdParams } from '../../routes/schemas/common.js'
 import { Backpressure, BadRequest, ShuttingDown, TfeventsMediaType } from '../../errors.js'
 import { KeyedLock } from '../../util/keyed-lock.js'
 import { importOffsetFiles } from './import-offset-files.js'
+import { refuseWhenBehind } from '../refuse-when-behind.js'
 import { fileProblem } from './tfevents-keys.js'
 import { ingestUpload } from './upload-ingest.js'
 
@@ -62,11 +63,7 @@ const tfeventsIngestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { file, offset } = request.query
     const problem = fileProblem(file)
     if (problem !== undefined) throw new BadRequest(`file ${JSON.stringify(file.slice(0, 300))} ${problem}`)
-    const pressure = app.backpressure.current()
-    if (pressure.over) {
-      reply.header('retry-after', String(pressure.retryAfterS))
-      throw new Backpressure(pressure.reason, pressure.retryAfterS)
-    }
+    refuseWhenBehind(app, p => { reply.header('retry-after', String(p.retryAfterS)); return new Backpressure(p.reason, p.retryAfterS) })
     if (request.body !== undefined && request.body !== null && !Buffer.isBuffer(request.body)) throw new TfeventsMediaType(request.headers['content-type'] ?? 'none')
     const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
     const log = request.log.child({ runId: run.id })
